@@ -1,0 +1,99 @@
+"""The course's sliders: every ``interact`` of every notebook, in one registry.
+
+An ``Explorer`` is a drawing function with keyword defaults plus a factory of
+the ipywidgets controls that move it. A notebook first draws the figure once
+with a plain call, then hands the same explorer to ``interact``::
+
+    explore_training()                                              # plain cell
+    _ = interact(explore_training, **explore_training.controls())   # slider cell
+
+Tests and benchmarks find every slider of the course through ``REGISTRY``
+(filled by importing this package's modules, one per notebook); ``figure``
+draws without showing, for them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from matplotlib.figure import Figure
+
+__all__ = ["Explorer", "REGISTRY", "explorer", "load_all"]
+
+#: every explorer of the course, by name (see ``load_all``)
+REGISTRY: dict[str, "Explorer"] = {}
+
+
+@dataclass
+class Explorer:
+    """A figure that sliders redraw.
+
+    Attributes:
+        name: the function's name, unique in the course.
+        notebook: the notebook that uses it (file name without ``.ipynb``).
+        draw: ``draw(**values) -> Figure``, keyword defaults = slider defaults.
+        make_controls: returns fresh ipywidgets controls, one per keyword.
+    """
+
+    name: str
+    notebook: str
+    draw: Callable[..., Figure]
+    make_controls: Callable[[], dict[str, Any]]
+
+    def figure(self, **values: Any) -> Figure:
+        """Draw for ``values`` (defaults elsewhere) and return the figure."""
+        return self.draw(**values)
+
+    def __call__(self, **values: Any) -> None:
+        """Draw and show (what ``interact`` calls); returns None so that
+        ``interact`` does not display the figure a second time."""
+        import matplotlib.pyplot as plt
+
+        self.draw(**values)
+        plt.show()
+
+    def controls(self) -> dict[str, Any]:
+        """Fresh widgets for ``interact(self, **self.controls())``."""
+        return self.make_controls()
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        """The keyword defaults of ``draw`` (the sliders start there)."""
+        return {
+            name: p.default
+            for name, p in inspect.signature(self.draw).parameters.items()
+            if p.default is not inspect.Parameter.empty
+        }
+
+    @property
+    def __signature__(self) -> inspect.Signature:  # lets interact see the keywords
+        return inspect.signature(self.draw)
+
+    @property
+    def __name__(self) -> str:
+        return self.name
+
+
+def explorer(notebook: str, controls: Callable[[], dict[str, Any]]) -> Callable[[Callable[..., Figure]], Explorer]:
+    """Decorator: register ``draw`` as an explorer of ``notebook``."""
+
+    def register(draw: Callable[..., Figure]) -> Explorer:
+        if draw.__name__ in REGISTRY:
+            raise ValueError(f"an explorer named {draw.__name__!r} is registered already")
+        found = Explorer(draw.__name__, notebook, draw, controls)
+        found.__doc__ = draw.__doc__
+        REGISTRY[found.name] = found
+        return found
+
+    return register
+
+
+def load_all() -> dict[str, Explorer]:
+    """Import every module of this package and return the full registry."""
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
+    return REGISTRY

@@ -1,0 +1,212 @@
+"""The training loop of the seed notebook (notebook 01), kept exactly.
+
+Each epoch feeds X through k = ``iterations`` applications of the operator,
+
+    Z_0 = X,   Z_j = σ(S Z_{j-1}, j-1)   (j = 1..k),   Y_hat = Z_k,
+
+and takes one plain SGD step on U for the loss
+
+    L = ||Y - Y_hat||_F + interim_weight * Σ_j ||Y - Z_j||_F
+
+(as in the seed, the interim sum runs over every iteration, the last one
+included). Training stops at the first epoch whose loss is <= tol, without a
+step; a non-finite loss stops it too, marked as diverged.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import torch
+
+from ._checks import as_matrix, check_activation, check_int, check_real, describe
+from .operator import SparseMatrix
+
+__all__ = ["History", "seed_data", "seed_generator", "train", "iterate"]
+
+Activation = Callable[[torch.Tensor, int], torch.Tensor]
+
+
+@dataclass
+class History:
+    """What ``train`` saw: one loss per epoch evaluated, and how it stopped.
+
+    ``losses[-1]`` is the stopping loss: the first one <= tol (converged), the
+    first non-finite one (diverged), or the last epoch's loss (neither).
+    """
+
+    losses: list[float] = field(default_factory=list)
+    converged: bool = False
+    diverged: bool = False
+    lr: float = 0.01
+    iterations: int = 2
+    tol: float = 0.01
+
+    @property
+    def stop_epoch(self) -> int:
+        """Index of the last epoch evaluated (the seed prints it as 'final')."""
+        return len(self.losses) - 1
+
+    @property
+    def final_loss(self) -> float:
+        return self.losses[-1]
+
+    def report(self, every: int | None = None, digits: int = 6) -> str:
+        """The seed's printout: the loss every ``every`` epochs and the stop.
+
+        ``every`` defaults to a tenth of the epochs run (at least 1). Losses are
+        printed with ``digits`` significant digits so that the text does not
+        depend on the last bits of a float.
+        """
+        every = max(1, len(self.losses) // 10) if every is None else check_int(every, "every", minimum=1)
+        lines = [f"epoch {i:4d}  loss {loss:.{digits}g}" for i, loss in enumerate(self.losses) if i % every == 0]
+        lines.append(f"epoch {self.stop_epoch:4d}  {self.status}  loss {self.final_loss:.{digits}g}")
+        return "\n".join(lines)
+
+    @property
+    def status(self) -> str:
+        if self.diverged:
+            return "diverged"
+        return "converged" if self.converged else "stopped (epochs used up)"
+
+    def __repr__(self) -> str:
+        return (
+            f"History({len(self.losses)} epochs, {self.status}, "
+            f"final loss {self.final_loss:.5g})"
+        )
+
+
+def seed_data(dtype: torch.dtype | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The seed notebook's training data: ``X = e1``, ``Y = 2 e3`` as 3 x 1 columns."""
+    X = torch.tensor([[1.0], [0.0], [0.0]], dtype=dtype)
+    Y = torch.tensor([[0.0], [0.0], [2.0]], dtype=dtype)
+    return X, Y
+
+
+def seed_generator() -> torch.Generator:
+    """A generator in the state the seed notebook's RNG had when it built its S.
+
+    The seed called ``torch.manual_seed(123)`` and then drew a 3 x 2 padding and
+    two 3 x 3 ``Init`` matrices (for its exact solution) before the ``Init`` of
+    the operator it trained. Replaying those draws on a private generator gives
+    the same ``Init`` without touching the global RNG.
+    """
+    generator = torch.Generator().manual_seed(123)
+    for shape in [(3, 2), (3, 3), (3, 3)]:
+        torch.rand(shape, generator=generator)
+    return generator
+
+
+def _frobenius(A: torch.Tensor) -> torch.Tensor:
+    return torch.linalg.matrix_norm(A, ord="fro")
+
+
+def _check_operator(S: Any) -> SparseMatrix:
+    if not isinstance(S, SparseMatrix):
+        raise TypeError(f"S must be a course_utils.SparseMatrix, got {describe(S)}")
+    return S
+
+
+def iterate(
+    S: SparseMatrix,
+    X: Any,
+    iterations: int = 2,
+    activation: Activation | None = None,
+) -> list[torch.Tensor]:
+    """The trajectory ``[X, Z_1, ..., Z_k]`` of X under k applications of S.
+
+    ``Z_j = activation(S Z_{j-1}, j-1)`` (the identity when ``activation`` is
+    None). Computed without gradients; for looking, not training.
+    """
+    S = _check_operator(S)
+    X = as_matrix(X, "X", rows=S.n, dtype=S.U.dtype)
+    iterations = check_int(iterations, "iterations", minimum=0)
+    activation = check_activation(activation)
+    states = [X]
+    with torch.no_grad():
+        M = S.matrix
+        for k in range(iterations):
+            Z = M @ states[-1]
+            states.append(Z if activation is None else activation(Z, k))
+    return states
+
+
+def train(
+    S: SparseMatrix,
+    X: Any,
+    Y: Any,
+    *,
+    iterations: int = 2,
+    epochs: int = 401,
+    lr: float = 0.01,
+    tol: float = 0.01,
+    activation: Activation | None = None,
+    interim_weight: float = 0.0,
+) -> History:
+    """Train U of ``S`` in place with plain SGD, as the seed notebook does.
+
+    Args:
+        S: the operator; only ``S.U`` changes.
+        X, Y: inputs and targets as columns, shape (n, m) each.
+        iterations: applications of S per forward pass (k >= 1).
+        epochs: most epochs to run (>= 1).
+        lr: SGD learning rate (> 0).
+        tol: stop at the first loss <= tol (>= 0), without a step.
+        activation: ``activation(Z, k)`` applied after iteration k; identity if None.
+        interim_weight: weight of the summed per-iteration losses (>= 0).
+
+    Returns:
+        a ``History`` with the losses, ``converged`` and ``diverged``.
+    """
+    S = _check_operator(S)
+    dtype = S.U.dtype
+    X = as_matrix(X, "X", rows=S.n, dtype=dtype)
+    Y = as_matrix(Y, "Y", dtype=dtype)
+    if Y.shape != X.shape:
+        raise ValueError(f"Y must have the shape of X {tuple(X.shape)}, got shape {tuple(Y.shape)}")
+    iterations = check_int(iterations, "iterations", minimum=1)
+    epochs = check_int(epochs, "epochs", minimum=1)
+    lr = check_real(lr, "lr", minimum=0.0, strict=True)
+    tol = check_real(tol, "tol", minimum=0.0)
+    interim_weight = check_real(interim_weight, "interim_weight", minimum=0.0)
+    activation = check_activation(activation)
+
+    history = History(lr=lr, iterations=iterations, tol=tol)
+    U = S.U
+    for epoch in range(epochs):
+        M = S.matrix
+        Z = X
+        interim = None
+        for k in range(iterations):
+            Z = M @ Z
+            if activation is not None:
+                Z = activation(Z, k)
+                if epoch == 0:
+                    _check_activation_output(Z, X.shape)
+            if interim_weight:
+                step_loss = _frobenius(Y - Z)
+                interim = step_loss if interim is None else interim + step_loss
+        loss = _frobenius(Y - Z)
+        if interim is not None:
+            loss = loss + interim_weight * interim
+        value = loss.item()
+        history.losses.append(value)
+        if not math.isfinite(value):
+            history.diverged = True
+            break
+        if value <= tol:
+            history.converged = True
+            break
+        (grad,) = torch.autograd.grad(loss, U)
+        with torch.no_grad():
+            U.add_(grad, alpha=-lr)  # what torch.optim.SGD(lr=lr) does
+    return history
+
+
+def _check_activation_output(Z: Any, shape: torch.Size) -> None:
+    if not isinstance(Z, torch.Tensor):
+        raise TypeError(f"activation must return a tensor, got {describe(Z)}")
+    if Z.shape != shape:
+        raise ValueError(f"activation must return a tensor of shape {tuple(shape)}, got shape {tuple(Z.shape)}")
