@@ -20,8 +20,7 @@ $(STAMP): requirements.lock pyproject.toml
 # Open the course in JupyterLab on 127.0.0.1 with token authentication; the
 # URL with its token is printed below.
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
-		--ServerApp.root_dir=notebooks
+	$(PY) -m course_utils.lab --port $(PORT)
 
 # Every test: unit tests, then every notebook re-executed by nbval (strict).
 test: $(STAMP)

@@ -1,0 +1,61 @@
+"""Open the course in JupyterLab, safely: ``python -m course_utils.lab``.
+
+Runs the environment check (``course_utils.check``) first, then starts
+JupyterLab bound to 127.0.0.1 with token authentication on (the default
+random token; the URL with it is printed) and XSRF protection untouched,
+serving the ``notebooks/`` folder of this repository.
+
+    python -m course_utils.lab [--port N] [--skip-check] [extra JupyterLab options]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+__all__ = ["NOTEBOOKS", "lab_command", "main"]
+
+#: the course's notebooks folder (this package sits beside it)
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+
+
+def lab_command(port: int = 8888, root_dir: str | Path = NOTEBOOKS, extra: list[str] | None = None) -> list[str]:
+    """The JupyterLab command line ``main`` runs."""
+    return [
+        sys.executable, "-m", "jupyterlab", "--no-browser",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=50",
+        f"--ServerApp.root_dir={root_dir}",
+        *(extra or []),
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m course_utils.lab", description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8888)))
+    parser.add_argument("--skip-check", action="store_true", help="do not run the environment check first")
+    args, extra = parser.parse_known_args(argv)
+    for option in extra:
+        lowered = option.lower()
+        if "disable_check_xsrf" in lowered or lowered.startswith(("--ip", "--serverapp.ip", "--identityprovider.token", "--serverapp.token")):
+            parser.error(f"{option} would weaken the server's safety (bind address, token or XSRF); not allowed here")
+    if not args.skip_check:
+        try:
+            from . import check
+        except ImportError:
+            check = None
+        if check is not None and check.main([]) != 0:
+            return 1
+    command = lab_command(args.port, extra=extra)
+    try:
+        return subprocess.call(command)
+    except KeyboardInterrupt:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
