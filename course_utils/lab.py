@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -51,10 +50,9 @@ def main(argv: list[str] | None = None) -> int:
         if check is not None and check.main([]) != 0:
             return 1
     command = lab_command(args.port, extra=extra)
-    try:
-        return subprocess.call(command)
-    except KeyboardInterrupt:
-        return 0
+    sys.stdout.flush()
+    os.execv(command[0], command)  # the server takes this process's PID
+    return 0  # not reached
 
 
 if __name__ == "__main__":
