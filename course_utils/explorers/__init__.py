@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 from matplotlib.figure import Figure
 
-__all__ = ["Explorer", "REGISTRY", "explorer", "load_all"]
+__all__ = ["Explorer", "REGISTRY", "control_values", "explorer", "load_all"]
 
 #: every explorer of the course, by name (see ``load_all``)
 REGISTRY: dict[str, "Explorer"] = {}
@@ -76,6 +76,33 @@ class Explorer:
     @property
     def __name__(self) -> str:
         return self.name
+
+
+def control_values(control: Any) -> list[Any]:
+    """The values a control can take that matter most for testing: its
+    minimum and maximum for a slider, every option for a dropdown or a
+    selection slider, both states for a checkbox.
+
+    ``FloatLogSlider`` ranges are exponents; the values returned are
+    ``base ** min`` and ``base ** max``, what the callback receives.
+    """
+    import ipywidgets as widgets
+
+    if isinstance(control, widgets.FloatLogSlider):
+        return [control.base**control.min, control.base**control.max]
+    if hasattr(control, "options") and hasattr(control, "index"):
+        values = []
+        start = control.index
+        for i in range(len(control.options)):
+            control.index = i
+            values.append(control.value)
+        control.index = start
+        return values
+    if isinstance(control, (widgets.Checkbox, widgets.ToggleButton)):
+        return [False, True]
+    if hasattr(control, "min") and hasattr(control, "max"):
+        return [control.min, control.max]
+    raise TypeError(f"control_values does not know the control {type(control).__name__}")
 
 
 def explorer(notebook: str, controls: Callable[[], dict[str, Any]]) -> Callable[[Callable[..., Figure]], Explorer]:

@@ -1,0 +1,437 @@
+"""The loss as a function of U: its value, gradient and Hessian at a point,
+and the plateau of training (notebook 03).
+
+The loss is the one ``train`` minimises (notebook 01):
+
+    Z_0 = X,   Z_j = σ(S Z_{j-1}, j-1),   S = Init + Ω ⊙ U,
+    L(U) = ||Y - Z_k||_F + interim_weight · Σ_j ||Y - Z_j||_F
+
+At ``Init = 0, U = 0`` with the seed's data (X = e1, Y = 2·e3) the gradient
+has norm 1 for one iteration and is exactly zero for two or more: training
+that starts there never moves. The Hessian tells what kind of critical point
+it is. The Frobenius norm is not differentiable where ``Y - Z_k = 0``; at
+``U = 0`` the residual is ``Y ≠ 0``, so everything here is smooth.
+
+Everything is computed in float64 unless a ``dtype`` is given.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import torch
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from ._checks import as_matrix, check_activation, check_int, check_mask, check_real, describe
+from .operator import SparseMatrix
+from .plotting import new_axes
+from .training import History, seed_data, seed_generator, train
+
+__all__ = [
+    "CriticalPoint",
+    "PlateauSweep",
+    "critical_point",
+    "gradient_at",
+    "hessian_at",
+    "loss_at",
+    "plateau_length",
+    "plateau_run",
+    "plateau_sweep",
+    "plot_plateau_sweep",
+]
+
+Activation = Callable[[torch.Tensor, int], torch.Tensor]
+
+
+# ----------------------------------------------------------------------------
+# The loss at a point
+# ----------------------------------------------------------------------------
+
+def _operator_parts(S_or_Init: Any, Omega: Any, n: int, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
+    """(Init, Omega) from a SparseMatrix, an Init matrix, or None (zeros)."""
+    if isinstance(S_or_Init, SparseMatrix):
+        if Omega is not None:
+            raise ValueError("Omega must be None when S_or_Init is a SparseMatrix (its own Omega is used), got a mask")
+        if S_or_Init.n != n:
+            raise ValueError(f"S_or_Init must be {n} x {n} like U, got a SparseMatrix with n={S_or_Init.n}")
+        return S_or_Init.Init.detach().to(dtype), S_or_Init.Omega.detach().to(dtype)
+    Init = torch.zeros((n, n), dtype=dtype) if S_or_Init is None else as_matrix(
+        S_or_Init, "S_or_Init", rows=n, cols=n, dtype=dtype
+    )
+    Omega = torch.ones((n, n), dtype=dtype) if Omega is None else check_mask(Omega, "Omega", n, dtype)
+    return Init, Omega
+
+
+def _prepare(
+    S_or_Init: Any, U: Any, X: Any, Y: Any, iterations: int, activation: Any,
+    interim_weight: float, Omega: Any, dtype: torch.dtype | None,
+) -> tuple:
+    if dtype is None:
+        dtype = torch.float64
+    elif not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise TypeError(f"dtype must be a floating torch.dtype or None, got {describe(dtype)}")
+    U = as_matrix(U, "U", dtype=dtype)
+    n = U.shape[0]
+    if U.shape[1] != n:
+        raise ValueError(f"U must be square (n x n), got shape {tuple(U.shape)}")
+    X = as_matrix(X, "X", rows=n, dtype=dtype)
+    Y = as_matrix(Y, "Y", dtype=dtype)
+    if Y.shape != X.shape:
+        raise ValueError(f"Y must have the shape of X {tuple(X.shape)}, got shape {tuple(Y.shape)}")
+    iterations = check_int(iterations, "iterations", minimum=1)
+    activation = check_activation(activation)
+    interim_weight = check_real(interim_weight, "interim_weight", minimum=0.0)
+    Init, Omega = _operator_parts(S_or_Init, Omega, n, dtype)
+    return Init, Omega, U, X, Y, iterations, activation, interim_weight
+
+
+def _loss(
+    Init: torch.Tensor, Omega: torch.Tensor, U: torch.Tensor, X: torch.Tensor, Y: torch.Tensor,
+    iterations: int, activation: Activation | None, interim_weight: float,
+) -> torch.Tensor:
+    """The loss of ``train`` for one U (same operations, same order)."""
+    M = Init + Omega * U
+    Z = X
+    interim = None
+    for k in range(iterations):
+        Z = M @ Z
+        if activation is not None:
+            Z = activation(Z, k)
+        if interim_weight:
+            step = torch.linalg.matrix_norm(Y - Z, ord="fro")
+            interim = step if interim is None else interim + step
+    loss = torch.linalg.matrix_norm(Y - Z, ord="fro")
+    return loss if interim is None else loss + interim_weight * interim
+
+
+def loss_at(
+    S_or_Init: Any,
+    U: Any,
+    X: Any,
+    Y: Any,
+    iterations: int = 2,
+    activation: Activation | None = None,
+    interim_weight: float = 0.0,
+    Omega: Any = None,
+    dtype: torch.dtype | None = None,
+) -> torch.Tensor:
+    """The training loss L(U) of ``train`` at the point U (notebook 03).
+
+    L(U) = ||Y - Z_k||_F + interim_weight · Σ_j ||Y - Z_j||_F with
+    Z_0 = X, Z_j = σ(S Z_{j-1}, j-1) and S = Init + Ω ⊙ U.
+
+    Args:
+        S_or_Init: a ``SparseMatrix`` (its Init and Ω are used), an n x n
+            ``Init`` matrix, or None for Init = 0.
+        U: the point, n x n. If it is a tensor that requires grad, the
+            result can be differentiated with respect to it.
+        X, Y: inputs and targets as columns, shape (n, m).
+        iterations: applications of S (k >= 1).
+        activation: ``activation(Z, k)`` after iteration k; identity if None.
+        interim_weight: weight of the summed per-iteration losses (>= 0).
+        Omega: 0/1 mask (only when ``S_or_Init`` is not a SparseMatrix);
+            all ones if None.
+        dtype: floating dtype of the computation; float64 if None.
+
+    Returns:
+        the loss as a 0-dimensional tensor.
+    """
+    parts = _prepare(S_or_Init, U, X, Y, iterations, activation, interim_weight, Omega, dtype)
+    return _loss(*parts)
+
+
+def gradient_at(
+    S_or_Init: Any,
+    U: Any,
+    X: Any,
+    Y: Any,
+    iterations: int = 2,
+    activation: Activation | None = None,
+    interim_weight: float = 0.0,
+    Omega: Any = None,
+    dtype: torch.dtype | None = None,
+) -> torch.Tensor:
+    """The gradient ∂L/∂U at the point U, an n x n tensor (notebook 03).
+
+    This is what one SGD step of ``train`` subtracts (times lr). Entries
+    outside the mask Ω are zero. Arguments as for ``loss_at``.
+    """
+    Init, Omega, U, X, Y, iterations, activation, interim_weight = _prepare(
+        S_or_Init, U, X, Y, iterations, activation, interim_weight, Omega, dtype
+    )
+    U = U.detach().clone().requires_grad_(True)
+    loss = _loss(Init, Omega, U, X, Y, iterations, activation, interim_weight)
+    (grad,) = torch.autograd.grad(loss, U)
+    return grad
+
+
+def hessian_at(
+    S_or_Init: Any,
+    U: Any,
+    X: Any,
+    Y: Any,
+    iterations: int = 2,
+    activation: Activation | None = None,
+    interim_weight: float = 0.0,
+    Omega: Any = None,
+    dtype: torch.dtype | None = None,
+) -> torch.Tensor:
+    """The Hessian ∂²L/∂u∂u of the loss in the flattened u = vec(U) (notebook 03).
+
+    u lists U row by row: entry (i, j) of U (0-based) is u[i·n + j], so the
+    result is n² x n², symmetric. Computed with
+    ``torch.autograd.functional.hessian``. Arguments as for ``loss_at``.
+    """
+    Init, Omega, U, X, Y, iterations, activation, interim_weight = _prepare(
+        S_or_Init, U, X, Y, iterations, activation, interim_weight, Omega, dtype
+    )
+    n = U.shape[0]
+
+    def flat_loss(u: torch.Tensor) -> torch.Tensor:
+        return _loss(Init, Omega, u.reshape(n, n), X, Y, iterations, activation, interim_weight)
+
+    return torch.autograd.functional.hessian(flat_loss, U.detach().reshape(-1).clone())
+
+
+# ----------------------------------------------------------------------------
+# What kind of point is it?
+# ----------------------------------------------------------------------------
+
+@dataclass
+class CriticalPoint:
+    """The loss, gradient norm and Hessian eigenvalues at one point.
+
+    ``kind`` reads them: "not critical" (gradient ≠ 0), "minimum" (all
+    eigenvalues > 0), "maximum" (all < 0), "saddle" (both signs),
+    "degenerate saddle or flat" (all zero) or "degenerate" (zeros and one sign:
+    second order cannot tell).
+    """
+
+    iterations: int
+    loss: float
+    gradient_norm: float
+    eigenvalues: np.ndarray
+    tol: float = 1e-9
+
+    @property
+    def kind(self) -> str:
+        if self.gradient_norm > self.tol:
+            return "not critical"
+        eig = self.eigenvalues
+        scale = max(1.0, float(np.abs(eig).max(initial=0.0)))
+        pos = bool((eig > self.tol * scale).any())
+        neg = bool((eig < -self.tol * scale).any())
+        zero = bool((np.abs(eig) <= self.tol * scale).any())
+        if pos and neg:
+            return "saddle"
+        if not pos and not neg:
+            return "degenerate saddle or flat"
+        if zero:
+            return "degenerate"
+        return "minimum" if pos else "maximum"
+
+    def rounded_eigenvalues(self, digits: int = 4) -> list[float]:
+        """The distinct eigenvalues rounded to ``digits`` (-0.0 printed as 0.0)."""
+        return sorted({round(float(v), digits) + 0.0 for v in self.eigenvalues})
+
+    def __str__(self) -> str:
+        eig = self.rounded_eigenvalues()
+        return (
+            f"{self.iterations} iteration{'s' if self.iterations > 1 else ''}: loss {self.loss:.4f}, "
+            f"|gradient| {self.gradient_norm:.4f}, Hessian eigenvalues "
+            f"{eig[0]:+.4f} ... {eig[-1]:+.4f} (distinct: {', '.join(f'{v:+.4f}' for v in eig)}) -> {self.kind}"
+        )
+
+
+def critical_point(
+    S_or_Init: Any = None,
+    U: Any = None,
+    X: Any = None,
+    Y: Any = None,
+    iterations: int = 2,
+    activation: Activation | None = None,
+    interim_weight: float = 0.0,
+    Omega: Any = None,
+) -> CriticalPoint:
+    """Loss, gradient norm and Hessian eigenvalues of L at U (notebook 03).
+
+    Defaults: Init = 0, U = 0 and the seed's data (X = e1, Y = 2·e3), the
+    point where the seed's training would start with ``Init_noise = 0``.
+    Other arguments as for ``loss_at``; computed in float64.
+    """
+    if X is None and Y is None:
+        X, Y = seed_data(torch.float64)
+    elif X is None or Y is None:
+        raise ValueError("X and Y must be given together (or both None for the seed's data)")
+    if U is None:
+        n = as_matrix(X, "X").shape[0]
+        U = torch.zeros((n, n), dtype=torch.float64)
+    args = (S_or_Init, U, X, Y, iterations, activation, interim_weight, Omega)
+    loss = float(loss_at(*args))
+    grad = gradient_at(*args)
+    hessian = hessian_at(*args)
+    eigenvalues = torch.linalg.eigvalsh(hessian).numpy()
+    return CriticalPoint(iterations, loss, float(torch.linalg.vector_norm(grad)), eigenvalues)
+
+
+# ----------------------------------------------------------------------------
+# The plateau of training
+# ----------------------------------------------------------------------------
+
+def plateau_length(history: History | Sequence[float], fraction: float = 0.9) -> int | None:
+    """Epochs spent on the plateau: the first epoch whose loss is
+    ``<= fraction · (loss at epoch 0)`` (notebook 03).
+
+    Args:
+        history: a ``History`` from ``train`` or a list of losses.
+        fraction: in (0, 1); 0.9 means "until the loss has dropped by 10 %".
+
+    Returns:
+        the epoch, or None if the loss never got there (still on the plateau
+        when training stopped).
+    """
+    if isinstance(history, History):
+        losses = history.losses
+    elif isinstance(history, (list, tuple, np.ndarray)):
+        try:
+            losses = [float(v) for v in history]
+        except (TypeError, ValueError) as err:
+            raise TypeError(f"history must be a list of numbers (losses), got {describe(history)}") from err
+    else:
+        raise TypeError(f"history must be a course_utils.History or a list of losses, got {describe(history)}")
+    fraction = check_real(fraction, "fraction", minimum=0.0, strict=True)
+    if fraction >= 1:
+        raise ValueError(f"fraction must be < 1, got {fraction}")
+    if len(losses) == 0:
+        raise ValueError("history must hold at least one loss, got none")
+    threshold = fraction * losses[0]
+    for epoch, loss in enumerate(losses):
+        if loss <= threshold:
+            return epoch
+    return None
+
+
+def _seed_operator(init_noise: float) -> SparseMatrix:
+    """The seed's Init (its direction, drawn by ``seed_generator``) scaled to
+    ``init_noise``, in float64."""
+    direction = torch.rand((3, 3), generator=seed_generator())
+    return SparseMatrix(3, Init=direction.double() * init_noise)
+
+
+def plateau_run(
+    init_noise: float = 0.1,
+    iterations: int = 2,
+    epochs: int = 800,
+    lr: float = 0.01,
+    tol: float = 0.01,
+) -> History:
+    """The seed's training run (its data, its Init scaled to ``init_noise``),
+    in float64 (notebook 03).
+
+    Args:
+        init_noise: scale of Init (>= 0); the seed uses 0.1.
+        iterations: applications of S (>= 1).
+        epochs: most epochs; lr: SGD step; tol: stopping loss (as ``train``).
+    """
+    init_noise = check_real(init_noise, "init_noise", minimum=0.0)
+    X, Y = seed_data(torch.float64)
+    return train(_seed_operator(init_noise), X, Y, iterations=iterations, epochs=epochs, lr=lr, tol=tol)
+
+
+@dataclass
+class PlateauSweep:
+    """Plateau lengths of the seed's run over init noise levels.
+
+    ``lengths[i]`` is None when the run at ``noise[i]`` was still on the
+    plateau after ``epochs`` epochs (the length is then at least ``epochs``).
+    """
+
+    noise: list[float]
+    lengths: list[int | None]
+    iterations: int
+    epochs: int
+    fraction: float
+    lr: float = 0.01
+    extra: dict = field(default_factory=dict)
+
+    def table(self) -> str:
+        """One line per noise level, rounded for printing."""
+        lines = [f"init noise   plateau ({self.iterations} iterations, epochs until loss <= {self.fraction:g} x start)"]
+        for noise, length in zip(self.noise, self.lengths):
+            text = f"{length:5d}" if length is not None else f">={self.epochs}"
+            lines.append(f"{noise:10.4f}   {text}")
+        return "\n".join(lines)
+
+
+def plateau_sweep(
+    noise_levels: Sequence[float],
+    iterations: int = 2,
+    epochs: int = 2000,
+    lr: float = 0.01,
+    fraction: float = 0.9,
+) -> PlateauSweep:
+    """Measure the plateau of the seed's run at each init noise (notebook 03).
+
+    Each run is ``plateau_run(noise, iterations, epochs, lr)`` stopped as soon
+    as the loss is ``<= fraction · (its loss at epoch 0)``, which is exactly
+    ``plateau_length`` of the full run, at a fraction of the cost.
+
+    Args:
+        noise_levels: init noise values (> 0 each).
+        iterations: applications of S (>= 1).
+        epochs: most epochs per run; longer plateaus are reported as None.
+        lr: SGD learning rate.
+        fraction: in (0, 1), as for ``plateau_length``.
+    """
+    if isinstance(noise_levels, (str, bytes)) or not isinstance(noise_levels, (Sequence, np.ndarray, torch.Tensor)):
+        raise TypeError(f"noise_levels must be a list of positive numbers, got {describe(noise_levels)}")
+    noise = [check_real(float(v) if isinstance(v, (np.floating, torch.Tensor)) else v, "noise_levels[i]", minimum=0.0, strict=True)
+             for v in noise_levels]
+    if not noise:
+        raise ValueError("noise_levels must hold at least one value, got none")
+    iterations = check_int(iterations, "iterations", minimum=1)
+    epochs = check_int(epochs, "epochs", minimum=1)
+    fraction = check_real(fraction, "fraction", minimum=0.0, strict=True)
+    if fraction >= 1:
+        raise ValueError(f"fraction must be < 1, got {fraction}")
+    X, Y = seed_data(torch.float64)
+    lengths: list[int | None] = []
+    for level in noise:
+        S = _seed_operator(level)
+        start = float(loss_at(S, S.U, X, Y, iterations))
+        history = train(S, X, Y, iterations=iterations, epochs=epochs, lr=lr, tol=fraction * start)
+        lengths.append(history.stop_epoch if history.converged else None)
+    return PlateauSweep(noise, lengths, iterations, epochs, fraction, lr)
+
+
+def plot_plateau_sweep(sweeps: PlateauSweep | Sequence[PlateauSweep], ax: Axes | None = None) -> Figure:
+    """Plateau length against init noise, log-log, one line per sweep (notebook 03).
+
+    Runs still on the plateau when their epochs ran out are drawn as open
+    triangles at the cap (the true length is longer).
+    """
+    if isinstance(sweeps, PlateauSweep):
+        sweeps = [sweeps]
+    if not isinstance(sweeps, Sequence) or not sweeps or not all(isinstance(s, PlateauSweep) for s in sweeps):
+        raise TypeError(f"sweeps must be a PlateauSweep or a list of them, got {describe(sweeps)}")
+    ax = new_axes(ax, figsize=(6.0, 3.8))
+    for sweep in sweeps:
+        noise = np.asarray(sweep.noise, dtype=float)
+        done = np.array([v is not None for v in sweep.lengths])
+        lengths = np.array([v if v is not None else sweep.epochs for v in sweep.lengths], dtype=float)
+        (line,) = ax.plot(noise[done], np.maximum(lengths[done], 1), "o-",
+                          label=f"{sweep.iterations} iteration{'s' if sweep.iterations > 1 else ''}")
+        if (~done).any():
+            ax.plot(noise[~done], lengths[~done], "^", mfc="none", color=line.get_color(),
+                    label=f"still on the plateau at {sweep.epochs}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("init noise  (scale of Init)")
+    ax.set_ylabel("plateau length  (epochs)")
+    ax.set_title(f"epochs until the loss drops below {sweeps[0].fraction:g} x its start")
+    ax.legend(loc="upper right")
+    return ax.figure
