@@ -39,7 +39,9 @@ __all__ = [
     "cube_solution",
     "identity",
     "per_row",
+    "plot_elementwise",
     "relu",
+    "seed_inplace_cube",
     "tanh",
 ]
 
@@ -246,7 +248,8 @@ class Injection(Activation):
     """
 
     def __init__(self, X: Any, rows: Any = None) -> None:
-        X = as_matrix(X, "X")
+        # lists and arrays are kept in float64; each call converts to Z's dtype
+        X = as_matrix(X, "X", dtype=None if isinstance(X, torch.Tensor) else torch.float64)
         if rows is None:
             rows = tuple(range(X.shape[0]))
         self.rows = _check_rows(rows)
@@ -307,6 +310,21 @@ def compose(*parts: Callable) -> Compose:
     return Compose(*parts)
 
 
+def seed_inplace_cube(Z: torch.Tensor, k: int = 0) -> torch.Tensor:
+    """The seed's commented-out activation, kept to show why the course avoids it (notebook 05).
+
+    ``Z[1, :] = Z[1, :]**3`` edits Z in place. The cube's backward pass needs
+    the row it was given; the assignment overwrites it, so ``backward`` (and
+    ``train``) fail with "modified by an inplace operation". Use
+    ``per_row(1, "cube")`` instead.
+    """
+    Z = _check_state(Z)
+    if Z.shape[0] < 2:
+        raise ValueError(f"Z must have at least 2 rows (the seed cubes row 1), got shape {tuple(Z.shape)}")
+    Z[1, :] = Z[1, :] ** 3
+    return Z
+
+
 def cube_solution(a: float = 1.0, target: float = 2.0, dtype: torch.dtype = torch.float64) -> torch.Tensor:
     """An exact S for the seed's data with the cube on the hidden row (notebook 05).
 
@@ -330,3 +348,36 @@ def cube_solution(a: float = 1.0, target: float = 2.0, dtype: torch.dtype = torc
     S[1, 0] = a
     S[2, 1] = target / a**3
     return S
+
+
+def plot_elementwise(names: Iterable[str] | None = None, span: float = 2.0):
+    """The named elementwise functions f(z) on [-span, span], one panel each (notebook 05).
+
+    Args:
+        names: which of ``ELEMENTWISE`` to draw; all of them by default.
+        span: half-width of the z-range drawn (> 0).
+    """
+    import matplotlib.pyplot as plt
+
+    span = check_real(span, "span", minimum=0.0, strict=True)
+    if names is not None and (isinstance(names, str) or not isinstance(names, Iterable)):
+        raise TypeError(f"names must be a list of names from {sorted(ELEMENTWISE)} or None, got {describe(names)}")
+    names = list(ELEMENTWISE) if names is None else list(names)
+    for name in names:
+        if not isinstance(name, str):
+            raise TypeError(f"names must hold names from {sorted(ELEMENTWISE)}, got {describe(name)}")
+        if name not in ELEMENTWISE:
+            raise ValueError(f"names must be taken from {sorted(ELEMENTWISE)}, got {name!r}")
+    if not names:
+        raise ValueError("names must hold at least one name, got none")
+    z = torch.linspace(-span, span, 201, dtype=torch.float64)
+    fig, axes = plt.subplots(1, len(names), figsize=(2.3 * len(names) + 0.4, 2.4), layout="constrained",
+                             sharey=True, squeeze=False)
+    for ax, name in zip(axes[0], names):
+        ax.plot(z.numpy(), ELEMENTWISE[name](z[:, None])[:, 0].numpy())
+        ax.plot(z.numpy(), z.numpy(), color="grey", linewidth=0.8, linestyle=":")
+        ax.set_title(name)
+        ax.set_xlabel("z")
+        ax.set_ylim(-span * 1.2, span * 1.2)
+    axes[0, 0].set_ylabel("f(z)   (dotted: z)")
+    return fig

@@ -17,8 +17,7 @@ Everything is computed in float64 unless a ``dtype`` is given.
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -42,6 +41,7 @@ __all__ = [
     "plateau_run",
     "plateau_sweep",
     "plot_plateau_sweep",
+    "plot_saddle_slices",
 ]
 
 Activation = Callable[[torch.Tensor, int], torch.Tensor]
@@ -51,33 +51,32 @@ Activation = Callable[[torch.Tensor, int], torch.Tensor]
 # The loss at a point
 # ----------------------------------------------------------------------------
 
-def _operator_parts(S_or_Init: Any, Omega: Any, n: int, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
-    """(Init, Omega) from a SparseMatrix, an Init matrix, or None (zeros)."""
-    if isinstance(S_or_Init, SparseMatrix):
-        if Omega is not None:
-            raise ValueError("Omega must be None when S_or_Init is a SparseMatrix (its own Omega is used), got a mask")
-        if S_or_Init.n != n:
-            raise ValueError(f"S_or_Init must be {n} x {n} like U, got a SparseMatrix with n={S_or_Init.n}")
-        return S_or_Init.Init.detach().to(dtype), S_or_Init.Omega.detach().to(dtype)
-    Init = torch.zeros((n, n), dtype=dtype) if S_or_Init is None else as_matrix(
-        S_or_Init, "S_or_Init", rows=n, cols=n, dtype=dtype
-    )
-    Omega = torch.ones((n, n), dtype=dtype) if Omega is None else check_mask(Omega, "Omega", n, dtype)
-    return Init, Omega
-
-
 def _prepare(
     S_or_Init: Any, U: Any, X: Any, Y: Any, iterations: int, activation: Any,
     interim_weight: float, Omega: Any, dtype: torch.dtype | None,
 ) -> tuple:
+    """Checked tensors (Init, Omega, U, X, Y) and settings; n comes from the
+    operator, else from Init, else from the rows of X."""
     if dtype is None:
         dtype = torch.float64
     elif not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
         raise TypeError(f"dtype must be a floating torch.dtype or None, got {describe(dtype)}")
-    U = as_matrix(U, "U", dtype=dtype)
-    n = U.shape[0]
-    if U.shape[1] != n:
-        raise ValueError(f"U must be square (n x n), got shape {tuple(U.shape)}")
+    if isinstance(S_or_Init, SparseMatrix):
+        if Omega is not None:
+            raise ValueError("Omega must be None when S_or_Init is a SparseMatrix (its own Omega is used), got a mask")
+        n = S_or_Init.n
+        Init, Omega = S_or_Init.Init.detach().to(dtype), S_or_Init.Omega.detach().to(dtype)
+    elif S_or_Init is not None:
+        Init = as_matrix(S_or_Init, "S_or_Init", dtype=dtype)
+        n = Init.shape[0]
+        if Init.shape[1] != n:
+            raise ValueError(f"S_or_Init must be a SparseMatrix, a square Init matrix or None, got shape {tuple(Init.shape)}")
+    else:
+        n = as_matrix(X, "X").shape[0]
+        Init = torch.zeros((n, n), dtype=dtype)
+    if not isinstance(S_or_Init, SparseMatrix):
+        Omega = torch.ones((n, n), dtype=dtype) if Omega is None else check_mask(Omega, "Omega", n, dtype)
+    U = as_matrix(U, "U", rows=n, cols=n, dtype=dtype)
     X = as_matrix(X, "X", rows=n, dtype=dtype)
     Y = as_matrix(Y, "Y", dtype=dtype)
     if Y.shape != X.shape:
@@ -85,7 +84,6 @@ def _prepare(
     iterations = check_int(iterations, "iterations", minimum=1)
     activation = check_activation(activation)
     interim_weight = check_real(interim_weight, "interim_weight", minimum=0.0)
-    Init, Omega = _operator_parts(S_or_Init, Omega, n, dtype)
     return Init, Omega, U, X, Y, iterations, activation, interim_weight
 
 
@@ -158,7 +156,7 @@ def gradient_at(
     """The gradient ∂L/∂U at the point U, an n x n tensor (notebook 03).
 
     This is what one SGD step of ``train`` subtracts (times lr). Entries
-    outside the mask Ω are zero. Arguments as for ``loss_at``.
+    outside the mask Ω are zero (never -0.0). Arguments as for ``loss_at``.
     """
     Init, Omega, U, X, Y, iterations, activation, interim_weight = _prepare(
         S_or_Init, U, X, Y, iterations, activation, interim_weight, Omega, dtype
@@ -166,7 +164,7 @@ def gradient_at(
     U = U.detach().clone().requires_grad_(True)
     loss = _loss(Init, Omega, U, X, Y, iterations, activation, interim_weight)
     (grad,) = torch.autograd.grad(loss, U)
-    return grad
+    return grad + 0.0  # + 0.0 turns -0.0 entries into 0.0 (prints as 0.)
 
 
 def hessian_at(
@@ -207,7 +205,7 @@ class CriticalPoint:
 
     ``kind`` reads them: "not critical" (gradient ≠ 0), "minimum" (all
     eigenvalues > 0), "maximum" (all < 0), "saddle" (both signs),
-    "degenerate saddle or flat" (all zero) or "degenerate" (zeros and one sign:
+    "degenerate (Hessian = 0)" (all zero) or "degenerate" (zeros and one sign:
     second order cannot tell).
     """
 
@@ -215,6 +213,8 @@ class CriticalPoint:
     loss: float
     gradient_norm: float
     eigenvalues: np.ndarray
+    eigenvectors: np.ndarray | None = None
+    gradient: np.ndarray | None = None
     tol: float = 1e-9
 
     @property
@@ -229,7 +229,7 @@ class CriticalPoint:
         if pos and neg:
             return "saddle"
         if not pos and not neg:
-            return "degenerate saddle or flat"
+            return "degenerate (Hessian = 0)"
         if zero:
             return "degenerate"
         return "minimum" if pos else "maximum"
@@ -241,9 +241,9 @@ class CriticalPoint:
     def __str__(self) -> str:
         eig = self.rounded_eigenvalues()
         return (
-            f"{self.iterations} iteration{'s' if self.iterations > 1 else ''}: loss {self.loss:.4f}, "
-            f"|gradient| {self.gradient_norm:.4f}, Hessian eigenvalues "
-            f"{eig[0]:+.4f} ... {eig[-1]:+.4f} (distinct: {', '.join(f'{v:+.4f}' for v in eig)}) -> {self.kind}"
+            f"{self.iterations} iteration{'s' if self.iterations > 1 else ' '}:  L = {self.loss:.4f}   "
+            f"|∇L| = {self.gradient_norm:.4f}   Hessian eigenvalues {eig[0]:+.4f} … {eig[-1]:+.4f}   "
+            f"→ {self.kind}"
         )
 
 
@@ -274,8 +274,72 @@ def critical_point(
     loss = float(loss_at(*args))
     grad = gradient_at(*args)
     hessian = hessian_at(*args)
-    eigenvalues = torch.linalg.eigvalsh(hessian).numpy()
-    return CriticalPoint(iterations, loss, float(torch.linalg.vector_norm(grad)), eigenvalues)
+    eigenvalues, eigenvectors = torch.linalg.eigh(hessian)
+    return CriticalPoint(
+        iterations, loss, float(torch.linalg.vector_norm(grad)), eigenvalues.numpy(),
+        eigenvectors.numpy(), grad.numpy(),
+    )
+
+
+def _route(n: int) -> np.ndarray:
+    """A U whose k-th power sends e1 towards e_n: e1 → e2 → ... → e_n → e_n,
+    normalised (a direction along which the k-th order term is not zero)."""
+    R = np.zeros((n, n))
+    for i in range(n - 1):
+        R[i + 1, i] = 1.0
+    R[n - 1, n - 1] = 1.0
+    return R / np.linalg.norm(R)
+
+
+def plot_saddle_slices(iterations: Sequence[int] = (1, 2, 3), extent: float = 1.5, steps: int = 81) -> Figure:
+    """The loss along lines through Init = 0, U = 0 (seed data), one panel per
+    number of iterations (notebook 03).
+
+    Along each line U = t·D, t in [-extent, extent], with D:
+    the steepest descent direction -∇L/|∇L| when the gradient is not zero;
+    otherwise the Hessian's eigenvector of its smallest eigenvalue when that
+    is negative, or, when the Hessian is zero, the route e1 → e2 → e3 → e3
+    (along which the k-th order term shows); and the eigenvector of the
+    largest eigenvalue when that is positive.
+    """
+    import matplotlib.pyplot as plt
+
+    if isinstance(iterations, int):
+        iterations = [iterations]
+    if not isinstance(iterations, (list, tuple, range)) or len(iterations) == 0:
+        raise TypeError(f"iterations must be an int or a non-empty list of ints, got {describe(iterations)}")
+    ks = [check_int(k, "iterations[i]", minimum=1) for k in iterations]
+    extent = check_real(extent, "extent", minimum=0.0, strict=True)
+    steps = check_int(steps, "steps", minimum=3)
+    X, Y = seed_data(torch.float64)
+    n = X.shape[0]
+    ts = np.linspace(-extent, extent, steps)
+    fig, axes = plt.subplots(1, len(ks), figsize=(3.2 * len(ks) + 0.4, 3.0), layout="constrained",
+                             squeeze=False, sharey=True)
+    for ax, k in zip(axes[0], ks):
+        cp = critical_point(iterations=k)
+        scale = max(1.0, float(np.abs(cp.eigenvalues).max()))
+        lines = []
+        if cp.gradient_norm > cp.tol:
+            lines.append(("-∇L / |∇L|", -cp.gradient / cp.gradient_norm))
+        elif cp.eigenvalues[0] < -cp.tol * scale:
+            lines.append((f"eigenvector of λ = {cp.eigenvalues[0]:+.3f}", cp.eigenvectors[:, 0].reshape(n, n)))
+        else:
+            lines.append(("route e1→e2→e3→e3", _route(n)))
+        if cp.eigenvalues[-1] > cp.tol * scale:
+            lines.append((f"eigenvector of λ = {cp.eigenvalues[-1]:+.3f}", cp.eigenvectors[:, -1].reshape(n, n)))
+        zero, ones = torch.zeros((n, n), dtype=torch.float64), torch.ones((n, n), dtype=torch.float64)
+        for label, D in lines:
+            D = torch.as_tensor(D, dtype=torch.float64)
+            with torch.no_grad():  # the loss of loss_at, without re-checking its inputs each time
+                values = [float(_loss(zero, ones, float(t) * D, X, Y, k, None, 0.0)) for t in ts]
+            ax.plot(ts, values, label=label)
+        ax.plot([0], [cp.loss], "ko")
+        ax.set_title(f"{k} iteration{'s' if k > 1 else ''}: |∇L| = {cp.gradient_norm:.2f}", fontsize=10)
+        ax.set_xlabel("t   (U = t·D)")
+        ax.legend(loc="lower center", fontsize=8)
+    axes[0][0].set_ylabel("loss L(t·D)")
+    return fig
 
 
 # ----------------------------------------------------------------------------
@@ -356,7 +420,24 @@ class PlateauSweep:
     epochs: int
     fraction: float
     lr: float = 0.01
-    extra: dict = field(default_factory=dict)
+
+    def _finished(self) -> tuple[np.ndarray, np.ndarray]:
+        pairs = [(a, b) for a, b in zip(self.noise, self.lengths) if b is not None and b > 0]
+        if len(pairs) < 2:
+            raise ValueError("a fit needs at least two runs that left the plateau within their epochs")
+        noise, lengths = (np.asarray(v, dtype=float) for v in zip(*pairs))
+        return noise, lengths
+
+    def per_decade(self) -> float:
+        """Epochs added per tenfold smaller noise: slope b of the least-squares
+        line  length ≈ a + b·log10(1/noise)  (straight for two iterations)."""
+        noise, lengths = self._finished()
+        return float(np.polyfit(np.log10(1 / noise), lengths, 1)[0])
+
+    def exponent(self) -> float:
+        """Exponent p of the least-squares power law  length ≈ c·(1/noise)^p."""
+        noise, lengths = self._finished()
+        return float(np.polyfit(np.log(1 / noise), np.log(lengths), 1)[0])
 
     def table(self) -> str:
         """One line per noise level, rounded for printing."""
@@ -389,8 +470,10 @@ def plateau_sweep(
     """
     if isinstance(noise_levels, (str, bytes)) or not isinstance(noise_levels, (Sequence, np.ndarray, torch.Tensor)):
         raise TypeError(f"noise_levels must be a list of positive numbers, got {describe(noise_levels)}")
-    noise = [check_real(float(v) if isinstance(v, (np.floating, torch.Tensor)) else v, "noise_levels[i]", minimum=0.0, strict=True)
-             for v in noise_levels]
+    noise = [
+        check_real(float(v) if isinstance(v, torch.Tensor) else v, "noise_levels[i]", minimum=0.0, strict=True)
+        for v in noise_levels
+    ]
     if not noise:
         raise ValueError("noise_levels must hold at least one value, got none")
     iterations = check_int(iterations, "iterations", minimum=1)
@@ -402,14 +485,17 @@ def plateau_sweep(
     lengths: list[int | None] = []
     for level in noise:
         S = _seed_operator(level)
-        start = float(loss_at(S, S.U, X, Y, iterations))
+        start = float(loss_at(S, S.U.detach(), X, Y, iterations))
         history = train(S, X, Y, iterations=iterations, epochs=epochs, lr=lr, tol=fraction * start)
         lengths.append(history.stop_epoch if history.converged else None)
     return PlateauSweep(noise, lengths, iterations, epochs, fraction, lr)
 
 
 def plot_plateau_sweep(sweeps: PlateauSweep | Sequence[PlateauSweep], ax: Axes | None = None) -> Figure:
-    """Plateau length against init noise, log-log, one line per sweep (notebook 03).
+    """Plateau length against init noise (log axis), one line per sweep (notebook 03).
+
+    A plateau growing like log(1/noise) is a straight line here; one growing
+    like a power of 1/noise bends upwards.
 
     Runs still on the plateau when their epochs ran out are drawn as open
     triangles at the cap (the true length is longer).
@@ -429,9 +515,9 @@ def plot_plateau_sweep(sweeps: PlateauSweep | Sequence[PlateauSweep], ax: Axes |
             ax.plot(noise[~done], lengths[~done], "^", mfc="none", color=line.get_color(),
                     label=f"still on the plateau at {sweep.epochs}")
     ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("init noise  (scale of Init)")
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel("init noise  (scale of Init, log scale)")
     ax.set_ylabel("plateau length  (epochs)")
     ax.set_title(f"epochs until the loss drops below {sweeps[0].fraction:g} x its start")
-    ax.legend(loc="upper right")
+    ax.legend(loc="lower left", fontsize=9)
     return ax.figure

@@ -29,6 +29,8 @@ def lab_command(port: int = 8888, root_dir: str | Path = NOTEBOOKS, extra: list[
         f"--ServerApp.port={port}",
         "--ServerApp.port_retries=50",
         f"--ServerApp.root_dir={root_dir}",
+        # containers, Binder-like hosts and CI run as root; without this the server refuses to start
+        *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []),
         *(extra or []),
     ]
 
@@ -40,7 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     args, extra = parser.parse_known_args(argv)
     for option in extra:
         lowered = option.lower()
-        if "disable_check_xsrf" in lowered or lowered.startswith(("--ip", "--serverapp.ip", "--identityprovider.token", "--serverapp.token")):
+        # the trait named, whatever the class (ServerApp, NotebookApp, LabApp, IdentityProvider pass it on)
+        trait = lowered.lstrip("-").split("=", 1)[0].rsplit(".", 1)[-1]
+        if "disable_check_xsrf" in lowered or trait in {"ip", "token"}:
             parser.error(f"{option} would weaken the server's safety (bind address, token or XSRF); not allowed here")
     if not args.skip_check:
         try:

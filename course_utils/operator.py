@@ -79,6 +79,8 @@ class SparseMatrix(nn.Module):
             X = as_matrix(X, "X", rows=self.n, dtype=self.U.dtype)
         elif X.ndim != 2 or X.shape[0] != self.n:
             raise ValueError(f"X must be 2-D with {self.n} rows (one column per example), got shape {tuple(X.shape)}")
+        elif X.is_complex():
+            raise TypeError(f"X must be real, got {describe(X)}")
         return self.matrix @ X.to(self.U.dtype)
 
     def extra_repr(self) -> str:

@@ -15,7 +15,7 @@ import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ._checks import describe
+from ._checks import check_int, describe
 from .operator import SparseMatrix
 from .training import History
 
@@ -56,6 +56,8 @@ def plot_loss(
     (line,) = ax.plot(epochs[finite], np.maximum(losses[finite], LOG_FLOOR), label=label)
     colour = line.get_color()
     stop = history.stop_epoch
+    # the note sits left of the stop line, or right of it when that is the axis edge (epoch 0)
+    side = {"xytext": (-4, 0), "ha": "right"} if stop > 0 else {"xytext": (4, 0), "ha": "left"}
     if history.diverged:
         last = int(epochs[finite][-1]) if finite.any() else None
         if last is not None:
@@ -64,7 +66,7 @@ def plot_loss(
         ax.annotate(
             f"diverged at epoch {stop}",
             xy=(stop, 0.5), xycoords=("data", "axes fraction"),
-            xytext=(-4, 0), textcoords="offset points", ha="right", color="red",
+            textcoords="offset points", **side, color="red",
         )
     else:
         marker = "o" if history.converged else "s"
@@ -74,7 +76,7 @@ def plot_loss(
         ax.annotate(
             f"{word} at epoch {stop}",
             xy=(stop, 0.9), xycoords=("data", "axes fraction"),
-            xytext=(-4, 0), textcoords="offset points", ha="right", color=colour,
+            textcoords="offset points", **side, color=colour,
         )
     if history.tol > 0:
         ax.axhline(history.tol, color="grey", linestyle=":", linewidth=1)
@@ -92,7 +94,12 @@ def plot_loss(
 def _as_numpy(value: Any, name: str) -> np.ndarray:
     if isinstance(value, torch.Tensor):
         value = value.detach().cpu().numpy()
-    array = np.asarray(value, dtype=float)
+    if np.iscomplexobj(value):
+        raise TypeError(f"{name} must be real, got {describe(value)}")
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a matrix of numbers, got {describe(value)}") from None
     if array.ndim != 2:
         raise ValueError(f"{name} must be a 2-D matrix, got shape {array.shape}")
     return array
@@ -115,6 +122,7 @@ def plot_matrices(
             matrices = {"Init": matrices.Init, "Ω": matrices.Omega, "U": matrices.U, "S": matrices.matrix}
     elif not isinstance(matrices, Mapping) or not matrices:
         raise TypeError(f"matrices must be a SparseMatrix or a non-empty dict of name -> matrix, got {describe(matrices)}")
+    digits = check_int(digits, "digits", minimum=0, maximum=12)
     arrays = {name: _as_numpy(value, f"matrices[{name!r}]") for name, value in matrices.items()}
     if annotate is None:
         annotate = all(max(a.shape) <= 8 for a in arrays.values())
@@ -125,6 +133,7 @@ def plot_matrices(
         bound = float(np.abs(finite).max()) if finite.size else 1.0
         bound = bound if bound > 0 and math.isfinite(bound) else 1.0
         ax.imshow(array, cmap="RdBu_r", vmin=-bound, vmax=bound)
+        ax.grid(False)  # grid lines would cross the cells' centres
         ax.set_title(name)
         ax.set_xticks(range(array.shape[1]))
         ax.set_yticks(range(array.shape[0]))

@@ -13,6 +13,9 @@ def setup(precision: int = 4) -> None:
     import numpy as np
     import torch
 
+    from ._checks import check_int
+
+    precision = check_int(precision, "precision", minimum=0, maximum=16)
     torch.set_printoptions(precision=precision, sci_mode=False)
     np.set_printoptions(precision=precision, suppress=True)
     mpl.rcParams.update(

@@ -57,12 +57,20 @@ class History:
         """The seed's printout: the loss every ``every`` epochs and the stop.
 
         ``every`` defaults to a tenth of the epochs run (at least 1). Losses are
-        printed with ``digits`` significant digits so that the text does not
-        depend on the last bits of a float.
+        printed with ``digits`` significant digits, trailing zeros kept, but
+        never finer than ``digits - 1`` decimals (2.00000, 1.98452, 0.00225),
+        so that the text does not depend on the last bits of a float: a small
+        final loss is a difference of nearly equal numbers, its relative error
+        far above float precision.
         """
         every = max(1, len(self.losses) // 10) if every is None else check_int(every, "every", minimum=1)
-        lines = [f"epoch {i:4d}  loss {loss:.{digits}g}" for i, loss in enumerate(self.losses) if i % every == 0]
-        lines.append(f"epoch {self.stop_epoch:4d}  {self.status}  loss {self.final_loss:.{digits}g}")
+
+        def fmt(loss: float) -> str:
+            # '#' keeps trailing zeros: 0.99999999 and 1.00000001 both print as 1.00000
+            return f"{loss:.{max(digits - 1, 0)}f}" if abs(loss) < 1 else f"{loss:#.{max(digits, 1)}g}"
+
+        lines = [f"epoch {i:4d}  loss {fmt(loss)}" for i, loss in enumerate(self.losses) if i % every == 0]
+        lines.append(f"epoch {self.stop_epoch:4d}  {self.status}  loss {fmt(self.final_loss)}")
         return "\n".join(lines)
 
     @property

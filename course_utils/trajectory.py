@@ -18,7 +18,7 @@ import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ._checks import describe
+from ._checks import check_int, describe
 from .plotting import new_axes
 
 __all__ = ["plot_trajectory", "state_labels"]
@@ -34,6 +34,9 @@ def state_labels(count: int, operator: str = "S", start: str = "X") -> list[str]
         operator: the symbol of the map ("S", or e.g. "σS" with an activation).
         start: the symbol of the first state.
     """
+    count = check_int(count, "count", minimum=0)
+    if not isinstance(operator, str) or not isinstance(start, str):
+        raise TypeError(f"operator and start must be strings, got {describe(operator)} and {describe(start)}")
     labels = []
     for j in range(count):
         power = "" if j < 2 else str(j).translate(_SUPERSCRIPTS)
@@ -61,6 +64,7 @@ def plot_trajectory(
     labels: Sequence[str] | None = None,
     target: Any = None,
     ax: Axes | None = None,
+    title: str | None = None,
 ) -> Figure:
     """Draw the states ``Z_0, ..., Z_k`` of an iterated map side by side.
 
@@ -76,6 +80,7 @@ def plot_trajectory(
         labels: one name per state; default ``X, SX, S²X, ...``.
         target: optional n x m target Y, drawn after a gap as the last block.
         ax: matplotlib Axes to draw on; a new figure when None.
+        title: the axes' title; a default one when None.
 
     Returns:
         the matplotlib Figure.
@@ -150,7 +155,9 @@ def plot_trajectory(
     ax.grid(False)
     for spine in ax.spines.values():
         spine.set_visible(False)
-    ax.set_title("trajectory: one block of columns per iteration")
+    if title is None:
+        title = "trajectory: one column per iteration" if m == 1 else "trajectory: one block of columns per iteration"
+    ax.set_title(title)
     return ax.figure
 
 
@@ -173,6 +180,4 @@ def _cell(x: float, y: float, colour: str):
 def _cmap():
     import matplotlib
 
-    cmap = matplotlib.colormaps["RdBu_r"].copy()
-    cmap.set_bad("white")
-    return cmap
+    return matplotlib.colormaps["RdBu_r"].with_extremes(bad="white")

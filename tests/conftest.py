@@ -13,14 +13,13 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import subprocess
 from pathlib import Path
 
-os.environ.setdefault("MPLBACKEND", "Agg")
-
 import matplotlib  # noqa: E402
 
+# In this process only: an MPLBACKEND variable would be inherited by the
+# notebook kernels of nbval and replace their inline backend.
 matplotlib.use("Agg")
 
 import pytest  # noqa: E402

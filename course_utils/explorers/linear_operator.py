@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
+from .._checks import check_int, check_real
 from ..plotting import plot_loss
 from ..training import History, seed_data, seed_generator
 from . import explorer
@@ -85,7 +86,7 @@ def fast_train(
     return history
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=128)  # a run holds up to EPOCHS_MAX floats
 def _full_run(lr: float, iterations: int, init_noise: float, epochs: int) -> History:
     X, Y = (t.double().numpy() for t in seed_data())
     Init = torch.rand((3, 3), generator=seed_generator()).double().numpy() * init_noise
@@ -98,7 +99,11 @@ def seed_run(lr: float = 0.01, iterations: int = 2, init_noise: float = 0.1, epo
     Computed once for ``EPOCHS_MAX`` epochs per (lr, iterations, init_noise)
     and cut to ``epochs``: the first epochs of a longer run are the same run.
     """
-    full = _full_run(float(lr), int(iterations), float(init_noise), max(int(epochs), EPOCHS_MAX))
+    lr = check_real(lr, "lr", minimum=0.0, strict=True)
+    iterations = check_int(iterations, "iterations", minimum=1)
+    init_noise = check_real(init_noise, "init_noise", minimum=0.0)
+    epochs = check_int(epochs, "epochs", minimum=1)
+    full = _full_run(lr, iterations, init_noise, max(epochs, EPOCHS_MAX))
     if len(full.losses) <= epochs:
         return full
     return History(losses=full.losses[:epochs], lr=full.lr, iterations=full.iterations, tol=full.tol)
@@ -127,5 +132,5 @@ def explore_training(lr: float = 0.01, iterations: int = 2, init_noise: float = 
     history = seed_run(lr, iterations, init_noise, epochs)
     fig = plt.figure(figsize=(6.0, 3.5))
     fig.subplots_adjust(left=0.13, right=0.97, bottom=0.14, top=0.9)  # fixed layout: faster than constrained
-    title = f"lr {lr:.3g}, {iterations} iteration{'s' if iterations > 1 else ''}, init noise {init_noise:.2f}: {history.status}"
+    title = f"lr {lr:.3g}, k = {iterations}, init noise {init_noise:.2f}: {history.status}"
     return plot_loss(history, ax=fig.add_subplot(), title=title)

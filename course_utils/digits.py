@@ -1,0 +1,343 @@
+"""Notebook 07's experiments and figures: the MLP as an iterated map, trained
+on scikit-learn's handwritten digits (shipped with the package, no download).
+
+Training is full-batch Adam on the cross-entropy of the output slot, in
+float64 by default, every random draw from an explicit ``torch.Generator``:
+the printed accuracies do not depend on the number of threads.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any, Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from torch import nn
+
+from ._checks import check_int, check_real, describe
+from .mlp import IteratedMap, mlp_mask, random_mask
+from .plotting import new_axes
+from .sparse import CSR_CROSSOVER, check_sizes, slot_slices
+
+__all__ = [
+    "accuracy",
+    "accuracy_table",
+    "compare_masks",
+    "digits_data",
+    "max_difference",
+    "memory_table",
+    "plot_mask_pair",
+    "settled_slots",
+    "plot_accuracies",
+    "plot_mask",
+    "plot_states",
+    "plot_step_times",
+    "step_times",
+    "train_map",
+]
+
+
+def digits_data(dtype: torch.dtype = torch.float64, test_fraction: float = 0.25, seed: int = 0):
+    """scikit-learn's 8 x 8 digits as rows: ``x_train, y_train, x_test, y_test``.
+
+    Pixels are scaled from 0..16 to 0..1; the split is a random permutation
+    drawn from ``torch.Generator().manual_seed(seed)``.
+
+    Args:
+        dtype: floating dtype of the images.
+        test_fraction: share of the 1797 images kept for testing (0 < f < 1).
+        seed: seed of the split.
+    """
+    from sklearn.datasets import load_digits
+
+    test_fraction = check_real(test_fraction, "test_fraction", minimum=0.0, strict=True)
+    if test_fraction >= 1:
+        raise ValueError(f"test_fraction must be < 1, got {test_fraction}")
+    data = load_digits()
+    x = torch.as_tensor(data.data, dtype=dtype) / 16.0
+    y = torch.as_tensor(data.target, dtype=torch.int64)
+    order = torch.randperm(len(y), generator=torch.Generator().manual_seed(seed))
+    n_test = int(round(test_fraction * len(y)))
+    test, train = order[:n_test], order[n_test:]
+    return x[train], y[train], x[test], y[test]
+
+
+def train_map(imap: nn.Module, x: torch.Tensor, y: torch.Tensor, *, epochs: int = 100, lr: float = 0.02,
+              schedule: str = "full") -> list[float]:
+    """Train ``imap`` (U and biases) with full-batch Adam on the cross-entropy.
+
+    Args:
+        imap: an ``IteratedMap`` (or any module taking rows x).
+        x, y: images as rows (m, n0) and their labels (m,).
+        epochs: Adam steps (>= 1).
+        lr: Adam's learning rate (> 0).
+        schedule: "full" or "skip" (``IteratedMap.forward``).
+
+    Returns the loss before each step.
+    """
+    epochs = check_int(epochs, "epochs", minimum=1)
+    lr = check_real(lr, "lr", minimum=0.0, strict=True)
+    kwargs = {"schedule": schedule} if isinstance(imap, IteratedMap) else {}
+    optimiser = torch.optim.Adam(imap.parameters(), lr=lr)
+    losses = []
+    for _ in range(epochs):
+        optimiser.zero_grad()
+        loss = nn.functional.cross_entropy(imap(x, **kwargs), y)
+        loss.backward()
+        optimiser.step()
+        losses.append(loss.item())
+    return losses
+
+
+def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    """Share of the rows of x whose largest output is the label y."""
+    with torch.no_grad():
+        return float((model(x).argmax(dim=1) == y).double().mean().item())
+
+
+def max_difference(imap: nn.Module, model: nn.Module, x: torch.Tensor) -> float:
+    """max |imap(x) - model(x)| over the batch x (rows)."""
+    with torch.no_grad():
+        return float((imap(x) - model(x)).abs().max().item())
+
+
+def compare_masks(sizes: Sequence[int] = (64, 32, 32, 10), seeds: Sequence[int] = (0, 1, 2), *, epochs: int = 60,
+                  lr: float = 0.02, dtype: torch.dtype = torch.float64) -> dict[str, list[float]]:
+    """Test accuracy on the digits of the MLP mask and of random masks with as
+    many trainable entries, one training run per seed (notebook 07).
+
+    Seed s draws the starting U (both masks) and the random mask from
+    ``torch.Generator().manual_seed(s)``; both maps iterate len(sizes) - 1 times.
+
+    Returns ``{"MLP mask": [accuracy per seed], "random mask": [...]}``.
+    """
+    sizes = check_sizes(sizes)
+    x_train, y_train, x_test, y_test = digits_data(dtype)
+    entries = int(mlp_mask(sizes).sum().item())
+    iterations = len(sizes) - 1
+    results: dict[str, list[float]] = {"MLP mask": [], "random mask": []}
+    for seed in seeds:
+        for label in results:
+            generator = torch.Generator().manual_seed(int(seed))
+            mask = mlp_mask(sizes) if label == "MLP mask" else random_mask(sizes, entries, generator)
+            imap = IteratedMap(sizes, mask, dtype=dtype, generator=generator)
+            train_map(imap, x_train, y_train, epochs=epochs, lr=lr)
+            with torch.no_grad():
+                predicted = imap(x_test, iterations).argmax(dim=1)
+            results[label].append(float((predicted == y_test).double().mean().item()))
+    return results
+
+
+def accuracy_table(results: Mapping[str, Sequence[float]], digits: int = 3) -> str:
+    """``results`` (label -> accuracies) as a text table: mean ± std per label."""
+    width = max(len(label) for label in results)
+    lines = [f"{'mask':<{width}}  test accuracy (mean ± std)  runs"]
+    for label, values in results.items():
+        values = np.asarray(values, dtype=float)
+        std = values.std(ddof=1) if len(values) > 1 else 0.0
+        lines.append(f"{label:<{width}}  {values.mean():.{digits}f} ± {std:.{digits}f}{'':14}{len(values)}")
+    return "\n".join(lines)
+
+
+def plot_accuracies(results: Mapping[str, Sequence[float]], ax: Axes | None = None, title: str | None = None) -> Figure:
+    """One dot per run and the mean ± std bar, per mask."""
+    ax = new_axes(ax, figsize=(5.0, 3.2))
+    for k, (label, values) in enumerate(results.items()):
+        values = np.asarray(values, dtype=float)
+        std = values.std(ddof=1) if len(values) > 1 else 0.0
+        ax.errorbar([k], [values.mean()], yerr=[std], fmt="s", markersize=9, capsize=8, color=f"C{k}")
+        ax.plot(np.full(len(values), k + 0.15), values, "o", color=f"C{k}", alpha=0.5)
+    ax.set_xticks(range(len(results)), list(results))
+    ax.set_xlim(-0.6, len(results) - 0.4)
+    ax.set_ylabel("test accuracy")
+    ax.set_title(title or "digits: same number of trainable entries")
+    return ax.figure
+
+
+def plot_mask(mask: Any, sizes: Sequence[int], ax: Axes | None = None, title: str = "Ω") -> Figure:
+    """The mask as a black-and-white image with the slots' borders drawn."""
+    sizes = check_sizes(sizes)
+    if isinstance(mask, torch.Tensor):
+        mask = mask.detach().cpu().numpy()
+    mask = np.asarray(mask, dtype=float)
+    ax = new_axes(ax, figsize=(3.4, 3.4))
+    ax.imshow(mask, cmap="Greys", vmin=0, vmax=1, interpolation="nearest")
+    edges = np.cumsum(sizes)[:-1] - 0.5
+    for e in edges:
+        ax.axhline(e, color="C1", linewidth=0.8)
+        ax.axvline(e, color="C1", linewidth=0.8)
+    centres = [s.start + (s.stop - s.start) / 2 - 0.5 for s in slot_slices(sizes)]
+    names = slot_names(sizes)
+    ax.set_xticks(centres, names)
+    ax.set_yticks(centres, names)
+    ax.grid(False)
+    ax.set_title(f"{title}: {int(mask.sum())} entries of {mask.size}")
+    return ax.figure
+
+
+def plot_states(states: Sequence[torch.Tensor], sizes: Sequence[int], title: str | None = None) -> Figure:
+    """The states z_0, z_1, … side by side (rows: the slots; columns: examples).
+
+    A slot still at zero is white; the slots' borders are drawn.
+    """
+    sizes = check_sizes(sizes)
+    if not states:
+        raise ValueError("states must hold at least one state")
+    arrays = [s.detach().cpu().numpy() for s in states]
+    bound = max(float(np.abs(a).max()) for a in arrays) or 1.0
+    fig, axes = plt.subplots(1, len(arrays), figsize=(1.3 * len(arrays) + 0.8, 3.4), layout="constrained",
+                             sharey=True, squeeze=False)
+    centres = [s.start + (s.stop - s.start) / 2 - 0.5 for s in slot_slices(sizes)]
+    names = slot_names(sizes)
+    for k, (ax, a) in enumerate(zip(axes[0], arrays)):
+        ax.imshow(a, cmap="RdBu_r", vmin=-bound, vmax=bound, aspect="auto", interpolation="nearest")
+        for e in np.cumsum(sizes)[:-1] - 0.5:
+            ax.axhline(e, color="black", linewidth=0.6)
+        ax.set_title(f"z_{k}")
+        ax.set_xticks([])
+        ax.grid(False)
+    axes[0][0].set_yticks(centres, names)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def slot_names(sizes: Sequence[int]) -> list[str]:
+    """x, h1, h2, …, y: the names of the slots."""
+    sizes = check_sizes(sizes)
+    return ["x"] + [f"h{i}" for i in range(1, len(sizes) - 1)] + ["y"]
+
+
+def settled_slots(states: Sequence[torch.Tensor], sizes: Sequence[int], atol: float = 1e-6) -> str:
+    """One line per state z_k: the slots that already hold their final value
+    (equal, to ``atol``, to the same slot of the last state)."""
+    sizes = check_sizes(sizes)
+    names = slot_names(sizes)
+    last = states[-1]
+    lines = []
+    for k, state in enumerate(states):
+        done = [name for name, rows in zip(names, slot_slices(sizes))
+                if torch.allclose(state[rows], last[rows], atol=atol, rtol=0)]
+        line = f"z_{k}: " + " ".join(done)
+        if k:
+            line += f"{'':{max(0, 20 - len(line))}}changed since z_{k - 1}: {bool((state != states[k - 1]).any())}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def plot_mask_pair(sizes: Sequence[int] = (64, 16, 16, 10), seed: int = 0) -> Figure:
+    """The MLP mask of ``sizes`` beside a random mask with as many entries
+    (the random one drawn as ``compare_masks`` draws it for ``seed``)."""
+    sizes = check_sizes(sizes)
+    mask = mlp_mask(sizes)
+    other = random_mask(sizes, int(mask.sum().item()), torch.Generator().manual_seed(int(seed)))
+    fig, axes = plt.subplots(1, 2, figsize=(6.8, 3.5), layout="constrained")
+    plot_mask(mask, sizes, ax=axes[0], title="MLP mask")
+    plot_mask(other, sizes, ax=axes[1], title="random mask")
+    return fig
+
+
+def memory_table(sizes: Sequence[int] = (784, 256, 256, 10), dtype: torch.dtype = torch.float32) -> str:
+    """Bytes of S stored densely (Init, Ω, U: three n x n tensors), as blocks
+    (the layers' weights) and as CSR (values and indices of the entries)."""
+    sizes = check_sizes(sizes)
+    n = sum(sizes)
+    entries = int(mlp_mask(sizes).sum().item())
+    size = torch.empty((), dtype=dtype).element_size()
+    rows = [
+        ("dense masked (Init, Ω, U)", 3 * n * n * size),
+        ("blocks (the layers' weights)", entries * size),
+        ("CSR (values + int64 indices)", entries * (size + 4 * 8) + 2 * (n + 1) * 8),
+    ]
+    lines = [f"sizes {list(sizes)}: n = {n}, n² = {n * n}, trainable entries = {entries} ({entries / n / n:.1%})"]
+    lines += [f"  {name:<30} {value / 2**20:8.2f} MB" for name, value in rows]
+    return "\n".join(lines)
+
+
+def _time_step(imap: IteratedMap, x: torch.Tensor, y: torch.Tensor, repeats: int, schedule: str = "full") -> float:
+    """Best time of one SGD training step (forward, backward, update), seconds."""
+    optimiser = torch.optim.SGD(imap.parameters(), lr=1e-3)
+    best = math.inf
+    for k in range(repeats + 1):
+        start = time.perf_counter()
+        optimiser.zero_grad()
+        nn.functional.cross_entropy(imap(x, schedule=schedule), y).backward()
+        optimiser.step()
+        if k:  # the first step warms up
+            best = min(best, time.perf_counter() - start)
+    return best
+
+
+def step_times(sizes: Sequence[int] = (64, 128, 128, 10), densities: Sequence[float] = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5),
+               *, batch: int = 256, repeats: int = 3, seed: int = 0) -> dict[str, Any]:
+    """Time of a training step of random masks of each density, dense and CSR.
+
+    Density = trainable entries / n². Also times the MLP mask of ``sizes``
+    (block storage). Times are the best of ``repeats``, in seconds; they vary
+    from run to run and machine to machine.
+
+    Returns ``{"densities": [...], "dense": [...], "csr": [...],
+    "mlp": (density, seconds)}``.
+    """
+    sizes = check_sizes(sizes)
+    batch = check_int(batch, "batch", minimum=1)
+    repeats = check_int(repeats, "repeats", minimum=1)
+    n, n0 = sum(sizes), sizes[0]
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.rand((batch, n0), generator=generator)
+    y = torch.randint(0, sizes[-1], (batch,), generator=generator)
+    out: dict[str, Any] = {"densities": [], "dense": [], "csr": [], "sizes": sizes}
+    for density in densities:
+        density = check_real(density, "density", minimum=0.0, strict=True)
+        entries = max(1, min(int(round(density * n * n)), (n - n0) * n))
+        mask = random_mask(sizes, entries, generator)
+        out["densities"].append(entries / (n * n))
+        for kind in ("dense", "csr"):
+            imap = IteratedMap(sizes, mask, kind=kind, generator=torch.Generator().manual_seed(seed))
+            out[kind].append(_time_step(imap, x, y, repeats))
+    mlp = IteratedMap(sizes, mlp_mask(sizes), kind="blocks", generator=torch.Generator().manual_seed(seed))
+    out["mlp"] = (float(mlp_mask(sizes).mean().item()), _time_step(mlp, x, y, repeats))
+    return out
+
+
+def _crossover(d: np.ndarray, a: np.ndarray, b: np.ndarray) -> float | None:
+    """First density where log(a / b) changes sign, interpolated on log axes."""
+    r = np.log(a) - np.log(b)
+    for k in range(len(d) - 1):
+        if r[k] < 0 <= r[k + 1] or r[k] > 0 >= r[k + 1]:
+            t = r[k] / (r[k] - r[k + 1])
+            return float(np.exp(np.log(d[k]) + t * (np.log(d[k + 1]) - np.log(d[k]))))
+    return None
+
+
+def plot_step_times(times: Mapping[str, Any], ax: Axes | None = None) -> Figure:
+    """Time per training step against density: dense, CSR, the MLP mask as
+    blocks; the measured crossover and the package's ``CSR_CROSSOVER`` marked."""
+    if not isinstance(times, Mapping) or "densities" not in times:
+        raise TypeError(f"times must be what step_times returns, got {describe(times)}")
+    ax = new_axes(ax, figsize=(6.0, 3.6))
+    d = np.asarray(times["densities"])
+    dense = np.asarray(times["dense"]) * 1e3
+    csr = np.asarray(times["csr"]) * 1e3
+    ax.plot(d, dense, "o-", label="dense masked (n² entries)")
+    ax.plot(d, csr, "s-", label="sparse rows (CSR)")
+    density, seconds = times["mlp"]
+    ax.plot([density], [seconds * 1e3], "*", markersize=14, color="C2", label="MLP mask as blocks")
+    cross = _crossover(d, csr, dense)
+    if cross is not None:
+        ax.axvline(cross, color="C3", linestyle="--", linewidth=1)
+        ax.annotate(f"measured crossover ≈ {cross:.0%}", xy=(cross, 0.95), xycoords=("data", "axes fraction"),
+                    xytext=(4, 0), textcoords="offset points", color="C3", va="top")
+    ax.axvline(CSR_CROSSOVER, color="grey", linestyle=":", linewidth=1, label=f"CSR_CROSSOVER = {CSR_CROSSOVER:.0%}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("mask density (trainable entries / n²)")
+    ax.set_ylabel("ms per training step")
+    ax.set_title(f"sizes {list(times.get('sizes', []))}: time per training step")
+    ax.legend(loc="best", fontsize=8)
+    return ax.figure

@@ -1,0 +1,461 @@
+"""Iterating past the trained depth: fixed points and drift (notebooks 05 and 06).
+
+A map trained for k iterations is only asked about Z_k. Iterate it further,
+
+    Z_0 = X,   Z_j+1 = σ(S Z_j, j),
+
+and watch the change per iteration ``c_j = ||Z_j+1 - Z_j||_F``. When it is
+0 from some j on, Z_j is a fixed point: ``σ(S Z_j) = Z_j``; otherwise the state
+drifts. Two ways to a fixed point:
+
+- an MLP's layout (notebook 05): S nonzero only below the diagonal, outside
+  the data rows, so that the signal moves down one block per iteration, and
+  the data rows clamped to X at every iteration (``Injection``): after as many
+  iterations as layers every row holds its layer's output and nothing changes;
+- interim losses (notebook 06): the summed loss ``Σ_j ||Y - Z_j||`` asks for
+  Z_j ≈ Y at every j, hence S Y ≈ Y: Y itself becomes (nearly) fixed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from ._checks import as_matrix, check_activation, check_int, check_real, describe
+from .activations import Injection, per_row
+from .operator import SparseMatrix
+from .plotting import new_axes
+from .training import History, iterate, seed_data, seed_generator, train
+
+__all__ = [
+    "SeedRun",
+    "chain_mask",
+    "distances",
+    "format_vector",
+    "lower_mask",
+    "plot_drift",
+    "plot_losses",
+    "random_chain",
+    "train_on_seed",
+    "settling_iteration",
+    "settling_table",
+    "state_changes",
+    "iterate_map",
+]
+
+#: the smallest change drawn on a log axis (an exact 0 would vanish)
+FLOOR = 1e-12
+
+
+def chain_mask(n: int) -> torch.Tensor:
+    """Ω with ones just below the diagonal, Ω[i+1, i] = 1: a 1-1-…-1 MLP (notebook 05).
+
+    Row 0 is the data slot (nothing flows into it); row i+1 receives from row
+    i only, so S moves the signal one row down per iteration: n - 1 layers.
+
+    Args:
+        n: size of the state (>= 2).
+    """
+    n = check_int(n, "n", minimum=2)
+    return torch.diag(torch.ones(n - 1), -1)
+
+
+def lower_mask(n: int, data_rows: int = 1) -> torch.Tensor:
+    """Ω strictly lower triangular, zero in the first ``data_rows`` rows (notebook 05).
+
+    Every row below the data receives from every row above it (an MLP with
+    skip connections); the data rows receive nothing, they are the slot that
+    ``Injection`` fills.
+
+    Args:
+        n: size of the state (>= 2).
+        data_rows: how many rows at the top hold the data (1 <= data_rows < n).
+    """
+    n = check_int(n, "n", minimum=2)
+    data_rows = check_int(data_rows, "data_rows", minimum=1, maximum=n - 1)
+    mask = torch.tril(torch.ones(n, n), -1)
+    mask[:data_rows] = 0
+    return mask
+
+
+def _as_operator(S: Any) -> SparseMatrix:
+    """A SparseMatrix, or a plain n x n matrix wrapped as one (Init = S, U = 0)."""
+    if isinstance(S, SparseMatrix):
+        return S
+    if isinstance(S, (torch.Tensor, np.ndarray, list, tuple)):
+        M = as_matrix(S, "S")
+        if M.shape[0] != M.shape[1]:
+            raise ValueError(f"S must be a square n x n matrix, got shape {tuple(M.shape)}")
+        return SparseMatrix(M.shape[0], Init=M, init_noise=0.0)
+    raise TypeError(f"S must be a course_utils.SparseMatrix or an n x n matrix, got {describe(S)}")
+
+
+def iterate_map(S: Any, X: Any, iterations: int, activation: Callable | None = None) -> list[torch.Tensor]:
+    """``[Z_0 = X, Z_1, ..., Z_iterations]`` with Z_j+1 = σ(S Z_j, j) (notebook 05).
+
+    Like ``course_utils.iterate``, but S may also be a plain n x n matrix.
+
+    Args:
+        S: a SparseMatrix or an n x n matrix.
+        X: the start, n x m.
+        iterations: how many applications (>= 0).
+        activation: σ(Z, k); identity if None.
+    """
+    S = _as_operator(S)
+    return iterate(S, as_matrix(X, "X", dtype=S.U.dtype), iterations, activation)
+
+
+def _check_states(states: Any) -> list[torch.Tensor]:
+    if isinstance(states, (torch.Tensor, np.ndarray, str)) or not isinstance(states, Sequence):
+        raise TypeError(f"states must be a list of n x m matrices (a trajectory), got {describe(states)}")
+    if len(states) == 0:
+        raise ValueError("states must hold at least one state, got an empty list")
+    out = [as_matrix(z, f"states[{j}]", dtype=torch.float64) if not isinstance(z, torch.Tensor) else z.detach().double()
+           for j, z in enumerate(states)]
+    for j, z in enumerate(out):
+        if z.shape != out[0].shape:
+            raise ValueError(f"states[{j}] must have the shape of states[0] {tuple(out[0].shape)}, got {tuple(z.shape)}")
+    return out
+
+
+def state_changes(states: Sequence[Any]) -> list[float]:
+    """The change per iteration ``c_j = ||Z_j+1 - Z_j||_F``, j = 0 … len(states) - 2 (notebook 05).
+
+    Args:
+        states: a trajectory [Z_0, Z_1, ...] as ``iterate`` returns it.
+    """
+    states = _check_states(states)
+    return [float(torch.linalg.matrix_norm(b - a)) for a, b in zip(states, states[1:])]
+
+
+def distances(states: Sequence[Any], Y: Any, rows: Any = None) -> list[float]:
+    """``||Y - Z_j||_F`` for every state, on the rows ``rows`` only if given (notebook 06).
+
+    Args:
+        states: a trajectory [Z_0, Z_1, ...].
+        Y: the target, shaped like the states.
+        rows: 0-based row indices to compare (e.g. the output rows); all if None.
+    """
+    states = _check_states(states)
+    Y = as_matrix(Y, "Y", dtype=torch.float64)
+    if Y.shape != states[0].shape:
+        raise ValueError(f"Y must have the shape of the states {tuple(states[0].shape)}, got {tuple(Y.shape)}")
+    if rows is None:
+        index = list(range(Y.shape[0]))
+    else:
+        index = [rows] if isinstance(rows, int) else list(rows)
+        if not index or any(not isinstance(r, int) or not 0 <= r < Y.shape[0] for r in index):
+            raise ValueError(f"rows must be row indices 0 to {Y.shape[0] - 1}, got {rows!r}")
+    return [float(torch.linalg.matrix_norm(Y[index] - z[index])) for z in states]
+
+
+def format_vector(values: Any, digits: int = 3) -> str:
+    """The entries of a vector or matrix as "[a, b, c]" with ``digits`` decimals (notebooks 05, 06).
+
+    Rounded before printing, so a tiny negative number prints as 0.000, not
+    -0.000: the text does not depend on the last bits of a float.
+
+    Args:
+        values: a tensor, array or list of numbers (flattened).
+        digits: decimals to print (0 to 12).
+    """
+    digits = check_int(digits, "digits", minimum=0, maximum=12)
+    if isinstance(values, torch.Tensor):
+        values = values.detach().cpu().double().numpy()
+    try:
+        array = np.asarray(values, dtype=float).ravel()
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"values must be numbers (a tensor, array or list), got {describe(values)}") from err
+    return "[" + ", ".join(f"{round(float(v), digits) + 0.0:.{digits}f}" for v in array) + "]"
+
+
+def settling_iteration(states: Sequence[Any], atol: float = 1e-9) -> int | None:
+    """The first j from which the trajectory stops changing, or None (notebook 05).
+
+    The smallest j with ``||Z_i+1 - Z_i|| <= atol`` for every i >= j (and at
+    least one such i measured): Z_j is then a fixed point of the iteration as
+    far as the trajectory shows. None when the last change is still > atol.
+
+    Args:
+        states: a trajectory [Z_0, Z_1, ...].
+        atol: the largest change counted as none (>= 0).
+    """
+    atol = check_real(atol, "atol", minimum=0.0)
+    changes = state_changes(states)
+    j = len(changes)
+    while j > 0 and changes[j - 1] <= atol:
+        j -= 1
+    return j if j < len(changes) else None
+
+
+def random_chain(layers: int, scale: float = 1.0, generator: torch.Generator | None = None) -> torch.Tensor:
+    """An (layers + 1) x (layers + 1) matrix with random weights just below the diagonal (notebook 05).
+
+    The operator of a 1-1-…-1 MLP with ``layers`` layers: row 0 is the data
+    slot, weight S[i+1, i] ~ scale · U(0.5, 1.5) (never 0, so every layer passes
+    the signal on), zero elsewhere. Float64.
+
+    Args:
+        layers: number of layers (>= 1).
+        scale: size of the weights (> 0).
+        generator: a torch.Generator for the weights.
+    """
+    layers = check_int(layers, "layers", minimum=1)
+    scale = check_real(scale, "scale", minimum=0.0, strict=True)
+    weights = scale * (0.5 + torch.rand(layers, generator=generator, dtype=torch.float64))
+    return torch.diag(weights, -1)
+
+
+def settling_table(
+    depths: Sequence[int] = (1, 2, 3, 4, 5),
+    fn: Any = "tanh",
+    extra: int = 4,
+    seed: int = 0,
+) -> list[tuple[int, int | None, int | None]]:
+    """For random chains of each depth L: (L, settling with injection, without) (notebook 05).
+
+    The state is [x; h_1; …; h_L], X = e1, S = ``random_chain(L)``, ``fn`` on
+    every hidden and output row, iterated L + ``extra`` times. With the data
+    row clamped (``Injection``) the state is fixed from iteration L on; without
+    it the data leaves row 0 after one iteration and the state drains to zero,
+    fixed only from L + 1 on, and at zero.
+
+    Args:
+        depths: the numbers of layers L to try (each >= 1).
+        fn: the activation on rows 1 … L ("tanh", "cube", … or a callable).
+        extra: iterations beyond L (>= 1).
+        seed: seed of the private generator of the weights.
+    """
+    if isinstance(depths, (str, bytes)) or not isinstance(depths, Iterable):
+        raise TypeError(f"depths must be a list of layer counts (integers >= 1), got {describe(depths)}")
+    extra = check_int(extra, "extra", minimum=1)
+    generator = torch.Generator().manual_seed(check_int(seed, "seed", minimum=0))
+    rows = []
+    for L in depths:
+        L = check_int(L, "depths", minimum=1)
+        S = random_chain(L, generator=generator)
+        X = torch.zeros((L + 1, 1), dtype=torch.float64)
+        X[0, 0] = 1.0
+        hidden = per_row(list(range(1, L + 1)), fn)
+        with_inj = iterate_map(S, X, L + extra, Injection(X, rows=0) >> hidden)
+        without = iterate_map(S, X, L + extra, hidden)
+        rows.append((L, settling_iteration(with_inj), settling_iteration(without)))
+    return rows
+
+
+@dataclass(frozen=True)
+class SeedRun:
+    """A map trained on the seed's data (X = e1, Y = 2·e3), for notebooks 05 and 06.
+
+    Attributes:
+        S: the trained operator (shared by a cache: look, don't train it again).
+        history: what ``train`` returned.
+        activation: the σ(Z, k) it was trained with (None for identity).
+        iterations: its trained depth.
+    """
+
+    S: SparseMatrix
+    history: History
+    activation: Callable | None
+    iterations: int
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.S, SparseMatrix):
+            raise TypeError(f"S must be a course_utils.SparseMatrix, got {describe(self.S)}")
+        if not isinstance(self.history, History):
+            raise TypeError(f"history must be a course_utils.History, got {describe(self.history)}")
+        check_activation(self.activation)
+        check_int(self.iterations, "iterations", minimum=1)
+
+    def states(self, extra: int = 0, activation: Callable | None | str = "trained") -> list[torch.Tensor]:
+        """The trajectory of X for the trained depth plus ``extra`` iterations.
+
+        ``activation`` defaults to the one it was trained with; pass another
+        (e.g. with ``Injection``) to run the same S differently.
+        """
+        extra = check_int(extra, "extra", minimum=0)
+        act = self.activation if isinstance(activation, str) and activation == "trained" else activation
+        X, _ = seed_data(self.S.U.dtype)
+        return iterate(self.S, X, self.iterations + extra, act)
+
+
+@lru_cache(maxsize=128)
+def _cached_train_on_seed(fn: str, mask: str, init_noise: float, lr: float, epochs: int, iterations: int,
+              interim_weight: float) -> SeedRun:
+    X, Y = seed_data()
+    generator = seed_generator()
+    if mask == "full":
+        S = SparseMatrix(3, init_noise=init_noise, generator=generator)
+    else:
+        Omega = chain_mask(3)
+        Init = init_noise * torch.rand((3, 3), generator=generator) * Omega
+        S = SparseMatrix(3, Init=Init, Omega=Omega)
+    activation = None if fn == "identity" else per_row(1, fn)
+    history = train(S, X, Y, iterations=iterations, epochs=epochs, lr=lr,
+                    activation=activation, interim_weight=interim_weight)
+    S.requires_grad_(False)
+    return SeedRun(S, history, activation, iterations)
+
+
+def train_on_seed(
+    fn: str = "identity",
+    mask: str = "full",
+    init_noise: float = 0.1,
+    lr: float = 0.01,
+    epochs: int = 401,
+    iterations: int = 2,
+    interim_weight: float = 0.0,
+) -> SeedRun:
+    """Train S on the seed's data with ``fn`` on the hidden row 1 (notebooks 05, 06).
+
+    Init is the seed's (``seed_generator``) scaled to ``init_noise``; with
+    ``mask="chain"`` both Init and Ω live just below the diagonal
+    (``chain_mask(3)``: e1 → e2 → e3, a 1-1-1 MLP). Results are cached: the
+    same arguments give the same (shared) run.
+
+    Args:
+        fn: "identity", "cube", "tanh" or "relu", applied to row 1 after every S.
+        mask: "full" (the seed's Ω = 1) or "chain".
+        init_noise: scale of Init (>= 0).
+        lr: SGD learning rate (> 0).
+        epochs: most epochs (>= 1).
+        iterations: trained depth (>= 1).
+        interim_weight: weight of the interim losses (>= 0), notebook 06.
+    """
+    from .activations import ELEMENTWISE
+
+    if not isinstance(fn, str) or fn not in ELEMENTWISE:
+        raise ValueError(f"fn must be one of {sorted(ELEMENTWISE)}, got {fn!r}")
+    if mask not in ("full", "chain"):
+        raise ValueError(f"mask must be 'full' or 'chain', got {mask!r}")
+    return _cached_train_on_seed(
+        fn, mask,
+        check_real(init_noise, "init_noise", minimum=0.0),
+        check_real(lr, "lr", minimum=0.0, strict=True),
+        check_int(epochs, "epochs", minimum=1),
+        check_int(iterations, "iterations", minimum=1),
+        check_real(interim_weight, "interim_weight", minimum=0.0),
+    )
+
+
+def light_log_axis(ax: Axes) -> Axes:
+    """Plain-text labels at the powers of ten and no minor ticks on a log y axis.
+
+    Same picture as matplotlib's default, drawn in about half the time: the
+    default writes each label with mathtext ($10^{-2}$) and builds eight
+    minor ticks per decade. Keeps sliders quick (notebooks 05, 06).
+    """
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
+
+    ax.yaxis.set_major_locator(LogLocator(base=10, numticks=8))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_minor_locator(NullLocator())
+    return ax
+
+
+def plot_losses(histories: Mapping[str, History], title: str | None = None, ax: Axes | None = None) -> Figure:
+    """Several loss curves on one log axis (notebooks 05, 06).
+
+    Each curve ends in a marker at its stopping epoch: a dot when it
+    converged, a square when the epochs ran out, a red cross at the last finite
+    loss when it diverged; the legend gives the stopping epoch. ``tol`` is the
+    dotted line.
+
+    Args:
+        histories: label -> History (what ``train`` returns).
+        title: the axes' title.
+        ax: matplotlib Axes to draw on; a new figure when None.
+    """
+    if not isinstance(histories, Mapping) or not histories:
+        raise TypeError(f"histories must be a non-empty dict label -> History, got {describe(histories)}")
+    for label, history in histories.items():
+        if not isinstance(history, History):
+            raise TypeError(f"histories[{label!r}] must be a History (what train returns), got {describe(history)}")
+    ax = new_axes(ax, figsize=(6.5, 3.5))
+    for label, history in histories.items():
+        losses = np.asarray(history.losses, dtype=float)
+        finite = np.isfinite(losses)
+        epochs = np.arange(len(losses))
+        word = "diverged" if history.diverged else "converged" if history.converged else "stopped"
+        (line,) = ax.plot(epochs[finite], np.maximum(losses[finite], FLOOR),
+                          label=f"{label}: {word} at {history.stop_epoch}")
+        if finite.any():
+            last = int(epochs[finite][-1])
+            marker, colour = ("x", "red") if history.diverged else ("o" if history.converged else "s", line.get_color())
+            ax.plot([last], [max(losses[last], FLOOR)], marker, color=colour, markersize=6)
+    tols = {h.tol for h in histories.values() if h.tol > 0}
+    for tol in tols:
+        ax.axhline(tol, color="grey", linestyle=":", linewidth=1)
+    ax.set_yscale("log")
+    light_log_axis(ax)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    right = max(h.stop_epoch for h in histories.values())
+    ax.set_xlim(0, max(right, 1) * 1.05)
+    ax.legend(fontsize=8, loc="lower left")
+    if title is not None:
+        ax.set_title(title)
+    return ax.figure
+
+
+def plot_drift(
+    runs: Mapping[str, Sequence[Any]],
+    depth: int | None = None,
+    Y: Any = None,
+    row: int | None = None,
+) -> Figure:
+    """Two panels per trajectory: the change per iteration, and the distance to Y (notebooks 05, 06).
+
+    Left: ``||Z_j+1 - Z_j||_F`` against j on a log axis (an exact 0 is drawn at
+    the bottom, marked "0"). Right: ``||Y - Z_j||`` (on row ``row`` only if
+    given) when Y is given. A dashed line marks the trained ``depth``.
+
+    Args:
+        runs: label -> trajectory [Z_0, Z_1, ...].
+        depth: the trained number of iterations, marked if given.
+        Y: the target, for the right panel.
+        row: compare only this 0-based row with Y (e.g. the output row).
+    """
+    if not isinstance(runs, Mapping) or not runs:
+        raise TypeError(f"runs must be a non-empty dict label -> trajectory, got {describe(runs)}")
+    panels = 2 if Y is not None else 1
+    fig, axes = plt.subplots(1, panels, figsize=(5.2 * panels, 3.3), layout="constrained", squeeze=False)
+    left = axes[0, 0]
+    zero_drawn = False
+    for label, states in runs.items():
+        changes = np.asarray(state_changes(states))
+        finite = np.where(np.isfinite(changes), changes, np.nan)
+        j = np.arange(1, len(changes) + 1)
+        (line,) = left.plot(j, np.maximum(finite, FLOOR), "o-", label=label, markersize=4)
+        zero_drawn |= bool((finite <= FLOOR).any())
+        if Y is not None:
+            d = distances(states, Y, rows=row)
+            axes[0, 1].plot(range(len(d)), d, "o-", color=line.get_color(), label=label, markersize=4)
+    left.set_yscale("log")
+    light_log_axis(left)
+    left.set_xlabel("iteration j")
+    left.set_ylabel("change  ||Z_j - Z_j-1||")
+    left.set_title("change per iteration")
+    if zero_drawn:
+        left.annotate("= 0 (no change)", xy=(0.02, FLOOR), xycoords=("axes fraction", "data"),
+                      xytext=(0, 4), textcoords="offset points", fontsize=8, color="grey")
+    left.legend(fontsize=8)
+    if Y is not None:
+        right = axes[0, 1]
+        right.set_xlabel("iteration j")
+        right.set_ylabel("||Y - Z_j||" + (f" on row {row}" if row is not None else ""))
+        right.set_title("distance to the target")
+        right.set_ylim(bottom=0)
+    if depth is not None:
+        for ax in axes[0]:
+            ax.axvline(depth, color="grey", linestyle="--", linewidth=1)
+            ax.annotate("trained depth", xy=(depth, 1.0), xycoords=("data", "axes fraction"),
+                        xytext=(3, -10), textcoords="offset points", fontsize=8, color="grey")
+    return fig

@@ -1,0 +1,442 @@
+"""Exact solutions when S is applied several times, by lifting (notebook 04).
+
+Two applications, ``S S X = Y``, are quadratic in S. Choose the hidden state
+``H = S X`` yourself (n x m, like X); then both steps are linear in S and
+can be stacked side by side:
+
+    S [X  H] = [H  Y]
+
+which is one application of S to the lifted data ``[X H]`` with targets
+``[H Y]``: notebook 02's ``exact_solution`` solves it. For k applications
+choose k - 1 hidden states: ``S [X H_1 ... H_{k-1}] = [H_1 ... H_{k-1} Y]``.
+
+For the seed's data (X = e1, Y = 2·e3) and H = a·e2 this gives the
+one-parameter family ``S(a) = a·e2e1ᵀ + (2/a)·e3e2ᵀ``: S²X = Y for every
+a ≠ 0, a 1-1-1 network living just below the diagonal.
+
+Which mask entries does a solution need? Entry (i, j) of S carries the
+signal from coordinate j to coordinate i, so ``S^k`` can move e1 to e3 only
+along a route e1 → e_{j_1} → ... → e3 of k allowed entries; ``(Ω^k)[3, 1]``
+counts those routes. With Init = 0 and no route, row 3 of ``S^k X`` is 0
+whatever U is, so the loss can never go below ``|Y[3]| = 2``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+
+from ._checks import as_matrix, check_int, check_mask, check_real, describe
+from .exact import exact_solution
+
+__all__ = [
+    "Lifting",
+    "LossFloor",
+    "lift_solve",
+    "loss_floor",
+    "mask_report",
+    "mask_without",
+    "masked_run",
+    "family_table",
+    "lifting_table",
+    "routes",
+    "seed_family",
+    "subdiagonal_mask",
+    "support",
+]
+
+
+@dataclass
+class Lifting:
+    """A solution of ``S [X H_1 ... H_{k-1}] = [H_1 ... H_{k-1} Y]``.
+
+    Attributes:
+        U: the update (n x n); ``S = Init + Ω ⊙ U``.
+        matrix: S itself.
+        hidden: the hidden states H_1, ..., H_{k-1} that were chosen.
+        lifted_residual: ``||S [X H] - [H Y]||_F``, the error of the stacked
+            one-step problem (0 when the lifted problem is solvable).
+        loss: ``||S^k X - Y||_F``, the training loss of the solution (no
+            activation).
+    """
+
+    U: torch.Tensor
+    matrix: torch.Tensor
+    hidden: list[torch.Tensor]
+    lifted_residual: float
+    loss: float
+
+    @property
+    def iterations(self) -> int:
+        return len(self.hidden) + 1
+
+    def __repr__(self) -> str:
+        return (
+            f"Lifting({self.iterations} iterations, lifted residual {self.lifted_residual:.4f}, "
+            f"loss ||S^{self.iterations} X - Y|| = {self.loss:.4f})"
+        )
+
+
+def lift_solve(X: Any, Y: Any, hidden: Any, Init: Any = None, Omega: Any = None) -> Lifting:
+    """Solve ``S^k X = Y`` exactly by lifting, for chosen hidden states (notebook 04).
+
+    Stacks ``A = [X H_1 ... H_{k-1}]`` and ``B = [H_1 ... H_{k-1} Y]`` and
+    returns notebook 02's ``exact_solution(A, B, Init, Omega)``: per row the
+    minimum-norm least-squares U over the mask's free entries.
+
+    Args:
+        X: inputs as columns, n x m.
+        Y: targets, n x m.
+        hidden: one n x m hidden state H (k = 2 applications) or a list of
+            k - 1 of them (H_j is meant to be S^j X).
+        Init: fixed part of S, n x n; zeros if None.
+        Omega: 0/1 mask, n x n; all ones if None.
+
+    Returns:
+        a ``Lifting`` with U, S, the hidden states, the lifted residual and
+        the loss ``||S^k X - Y||_F``.
+    """
+    X = as_matrix(X, "X")
+    n, m = X.shape
+    Y = as_matrix(Y, "Y", dtype=X.dtype)
+    if Y.shape != X.shape:
+        raise ValueError(f"Y must have the shape of X {(n, m)}, got shape {tuple(Y.shape)}")
+    states = _hidden_states(hidden, n, m)
+    H = []
+    for j, h in enumerate(states):
+        name = "hidden" if len(states) == 1 else f"hidden[{j}]"
+        h = as_matrix(h, name, dtype=X.dtype)
+        if h.shape != (n, m):
+            raise ValueError(f"{name} must have the shape of X {(n, m)} (a hidden state per example), got shape {tuple(h.shape)}")
+        H.append(h)
+    Init_t = torch.zeros((n, n), dtype=X.dtype) if Init is None else as_matrix(Init, "Init", rows=n, cols=n, dtype=X.dtype)
+    Omega_t = torch.ones((n, n), dtype=X.dtype) if Omega is None else check_mask(Omega, "Omega", n, X.dtype)
+    A = torch.cat([X] + H, dim=1)
+    B = torch.cat(H + [Y], dim=1)
+    U = exact_solution(A, B, Init_t, Omega_t)
+    S = Init_t + Omega_t * U
+    lifted = float(torch.linalg.matrix_norm(S @ A - B, ord="fro"))
+    Z = X
+    for _ in range(len(H) + 1):
+        Z = S @ Z
+    loss = float(torch.linalg.matrix_norm(Y - Z, ord="fro"))
+    return Lifting(U, S, H, lifted, loss)
+
+
+def _hidden_states(hidden: Any, n: int, m: int) -> list:
+    """One hidden state or a list of them, as a list."""
+    if isinstance(hidden, (torch.Tensor, np.ndarray)):
+        return list(hidden) if hidden.ndim == 3 else [hidden]
+    if isinstance(hidden, (list, tuple)):
+        if len(hidden) == 0:
+            raise ValueError(f"hidden must be an n x m matrix ({n} x {m}) or a non-empty list of them, got an empty list")
+        if all(isinstance(h, (torch.Tensor, np.ndarray)) for h in hidden):
+            return list(hidden)
+        try:
+            depth = np.asarray(hidden, dtype=float).ndim
+        except (TypeError, ValueError):
+            depth = 2  # let as_matrix name the problem
+        return list(hidden) if depth == 3 else [hidden]
+    return [hidden]  # as_matrix raises a TypeError naming it
+
+
+def seed_family(a: float, dtype: torch.dtype = torch.float64) -> torch.Tensor:
+    """``S(a) = a·e2e1ᵀ + (2/a)·e3e2ᵀ`` (3 x 3), the exact two-step solutions
+    for the seed's data: ``S(a) e1 = a·e2`` and ``S(a)(a·e2) = 2·e3``, so
+    ``S(a)² e1 = 2·e3`` for every a ≠ 0 (notebook 04).
+
+    Args:
+        a: the hidden value, any real number but 0.
+        dtype: floating dtype of the result.
+    """
+    a = check_real(a, "a")
+    if a == 0:
+        raise ValueError("a must not be 0: S(a) = a·e2e1ᵀ + (2/a)·e3e2ᵀ needs 2/a, got a = 0")
+    S = torch.zeros((3, 3), dtype=dtype)
+    S[1, 0] = a
+    S[2, 1] = 2.0 / a
+    return S
+
+
+def family_table(values: Sequence[float]) -> str:
+    """For each a: ``||S(a)² X - Y||`` by substitution, whether lifting with
+    ``H = a·e2`` returns S(a), and ``||S(a)||_F`` (seed data; notebook 04)."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or not values:
+        raise TypeError(f"values must be a non-empty list of numbers a ≠ 0, got {describe(values)}")
+    from .training import seed_data
+
+    X, Y = seed_data(torch.float64)
+    e2 = torch.tensor([[0.0], [1.0], [0.0]], dtype=torch.float64)
+    lines = ["     a   ||S(a)² X - Y||   lifting with H = a·e2 gives S(a)   ||S(a)||_F"]
+    for a in values:
+        S = seed_family(a)
+        lifted = lift_solve(X, Y, a * e2)
+        error = float(torch.linalg.matrix_norm(S @ S @ X - Y))
+        same = bool(torch.allclose(lifted.matrix, S, atol=1e-12))
+        lines.append(f"{a:+6.2f}   {error:15.4f}   {str(same):>32}   {float(torch.linalg.matrix_norm(S)):10.4f}")
+    return "\n".join(lines)
+
+
+def lifting_table(X: Any, Y: Any, hidden: dict[str, Any], Init: Any = None, Omega: Any = None) -> str:
+    """One line per named choice of hidden state(s): the lifted residual, the
+    loss ``||S^k X - Y||`` and the entries the solution S uses (notebook 04)."""
+    if not isinstance(hidden, dict) or not hidden:
+        raise TypeError(f"hidden must be a non-empty dict of name -> hidden state(s), got {describe(hidden)}")
+    width = max(len(name) for name in hidden)
+    lines = [f"{'hidden state':{width}}  lifted residual    loss  entries of S used"]
+    for name, H in hidden.items():
+        sol = lift_solve(X, Y, H, Init, Omega)
+        lines.append(f"{name:{width}}  {sol.lifted_residual:15.4f}  {sol.loss:6.4f}  {_format_entries(support(sol.matrix))}")
+    return "\n".join(lines)
+
+
+def support(U: Any, tol: float = 1e-9) -> list[tuple[int, int]]:
+    """The entries (i, j), counted from 1 as in e_i, where ``|U[i, j]| > tol``:
+    the entries of the mask a solution uses (notebook 04)."""
+    U = as_matrix(U, "U")
+    tol = check_real(tol, "tol", minimum=0.0)
+    return [(int(i) + 1, int(j) + 1) for i, j in torch.nonzero(U.abs() > tol).tolist()]
+
+
+def mask_without(*entries: tuple[int, int], n: int = 3, base: Any = None) -> torch.Tensor:
+    """A 0/1 mask: ``base`` (all ones if None) with the given entries set to 0.
+
+    Entries are (i, j) pairs counted from 1, e.g. ``mask_without((2, 1))``
+    forbids the entry that carries e1 into e2 (notebook 04).
+    """
+    n = check_int(n, "n", minimum=1)
+    mask = torch.ones((n, n), dtype=torch.float64) if base is None else check_mask(base, "base", n, torch.float64).clone()
+    n = mask.shape[0]
+    for entry in entries:
+        if not (isinstance(entry, tuple) and len(entry) == 2 and all(isinstance(v, int) for v in entry)):
+            raise TypeError(f"entries must be (i, j) pairs of integers counted from 1, got {describe(entry)}")
+        i, j = entry
+        if not (1 <= i <= n and 1 <= j <= n):
+            raise ValueError(f"entries must lie in 1..{n}, got {entry}")
+        mask[i - 1, j - 1] = 0
+    return mask
+
+
+def subdiagonal_mask(n: int = 3) -> torch.Tensor:
+    """The mask with ones just below the diagonal, entries (i+1, i): the
+    layers of a 1-1-...-1 network (notebook 04)."""
+    n = check_int(n, "n", minimum=2)
+    return torch.diag(torch.ones(n - 1, dtype=torch.float64), -1)
+
+
+def routes(Omega: Any, iterations: int = 2, source: int = 1, target: int | None = None) -> list[list[tuple[int, int]]]:
+    """Every route from e_source to e_target through ``iterations`` allowed
+    entries of the mask, as lists of entries (i, j) counted from 1 (notebook 04).
+
+    A route e_source → e_{j_1} → ... → e_target uses the entries
+    (j_1, source), (j_2, j_1), ..., (target, j_{k-1}); their number is
+    ``(Ω^k)[target, source]``. Without any route, ``S^k`` (Init = 0) cannot
+    carry anything from e_source to e_target.
+
+    Args:
+        Omega: 0/1 mask, n x n.
+        iterations: the route's length k (>= 1).
+        source: the input coordinate (default e1).
+        target: the output coordinate (default e_n).
+    """
+    mask = as_matrix(Omega, "Omega")
+    n = mask.shape[0]
+    mask = check_mask(mask, "Omega", n, torch.float64)
+    iterations = check_int(iterations, "iterations", minimum=1)
+    source = check_int(source, "source", minimum=1, maximum=n)
+    target = n if target is None else check_int(target, "target", minimum=1, maximum=n)
+    found: list[list[tuple[int, int]]] = []
+
+    def walk(at: int, path: list[tuple[int, int]]) -> None:
+        if len(path) == iterations:
+            if at == target:
+                found.append(list(path))
+            return
+        for nxt in range(1, n + 1):
+            if mask[nxt - 1, at - 1] == 1:
+                walk(nxt, path + [(nxt, at)])
+
+    walk(source, [])
+    return found
+
+
+@dataclass
+class LossFloor:
+    """The lowest loss found for a mask, and the U that reaches it.
+
+    ``loss`` is the minimum over ``starts`` Levenberg-Marquardt runs from random U
+    (Init fixed): an upper bound of the true floor, equal to it when a run
+    reaches it.
+    """
+
+    loss: float
+    U: torch.Tensor
+    losses: list[float]
+
+    def __repr__(self) -> str:
+        return f"LossFloor(loss {self.loss:.4f}, best of {len(self.losses)} starts)"
+
+
+def loss_floor(
+    Omega: Any,
+    X: Any,
+    Y: Any,
+    iterations: int = 2,
+    Init: Any = None,
+    starts: int = 6,
+    steps: int = 200,
+    seed: int = 0,
+) -> LossFloor:
+    """The best loss ``||Y - S^k X||_F`` reachable with ``S = Init + Ω ⊙ U``,
+    searched numerically (notebook 04).
+
+    Runs Levenberg-Marquardt (float64) on the squared loss over the free
+    entries of U from ``starts`` random points (standard normal, drawn from
+    ``torch.Generator().manual_seed(seed)``) and keeps the best. The loss is the one ``train`` minimises (no
+    activation, no interim losses); random starts avoid the saddle at U = 0.
+
+    Args:
+        Omega: 0/1 mask, n x n.
+        X, Y: inputs and targets as columns, n x m.
+        iterations: applications of S (k >= 1).
+        Init: fixed part of S; zeros if None.
+        starts: number of random starts (>= 1).
+        steps: most Levenberg-Marquardt steps per start (>= 1).
+        seed: seed of the private generator of the starts.
+    """
+    X = as_matrix(X, "X", dtype=torch.float64)
+    n = X.shape[0]
+    Y = as_matrix(Y, "Y", dtype=torch.float64)
+    if Y.shape != X.shape:
+        raise ValueError(f"Y must have the shape of X {tuple(X.shape)}, got shape {tuple(Y.shape)}")
+    mask = check_mask(Omega, "Omega", n, torch.float64)
+    Init_t = torch.zeros((n, n), dtype=torch.float64) if Init is None else as_matrix(
+        Init, "Init", rows=n, cols=n, dtype=torch.float64
+    )
+    iterations = check_int(iterations, "iterations", minimum=1)
+    starts = check_int(starts, "starts", minimum=1)
+    steps = check_int(steps, "steps", minimum=1)
+    seed = check_int(seed, "seed", minimum=0)
+    generator = torch.Generator().manual_seed(seed)
+
+    free = mask.reshape(-1).bool()
+
+    def residual_of(p: torch.Tensor) -> torch.Tensor:
+        U = torch.zeros(n * n, dtype=torch.float64).masked_scatter(free, p).reshape(n, n)
+        S = Init_t + U
+        Z = X
+        for _ in range(iterations):
+            Z = S @ Z
+        return (Y - Z).reshape(-1)
+
+    best_loss, best_U, losses = float("inf"), torch.zeros((n, n), dtype=torch.float64), []
+    for _ in range(starts):
+        start = torch.randn((n, n), generator=generator, dtype=torch.float64).reshape(-1)[free]
+        p = _levenberg_marquardt(residual_of, start, steps)
+        value = float(torch.linalg.vector_norm(residual_of(p)))
+        losses.append(value)
+        if value < best_loss:
+            U = torch.zeros(n * n, dtype=torch.float64).masked_scatter(free, p).reshape(n, n)
+            best_loss, best_U = value, U
+    return LossFloor(best_loss, best_U, losses)
+
+
+def _levenberg_marquardt(residual_of: Any, p: torch.Tensor, steps: int) -> torch.Tensor:
+    """Minimise ||r(p)||² from p: Gauss-Newton steps (JᵀJ + λI) δ = -Jᵀr,
+    λ shrunk after a step that helps and grown after one that does not."""
+    if p.numel() == 0:
+        return p
+    damping = 1e-3
+    r = residual_of(p)
+    cost = float(r @ r)
+    for _ in range(steps):
+        J = torch.autograd.functional.jacobian(residual_of, p)
+        g = J.T @ r
+        if float(g.abs().max()) < 1e-14 or cost < 1e-28:
+            break
+        A = J.T @ J
+        while True:
+            step = torch.linalg.solve(A + damping * torch.eye(p.numel(), dtype=p.dtype), -g)
+            trial = p + step
+            r_trial = residual_of(trial)
+            cost_trial = float(r_trial @ r_trial)
+            if cost_trial < cost:
+                p, r, cost = trial, r_trial, cost_trial
+                damping = max(damping / 3, 1e-12)
+                break
+            damping *= 4
+            if damping > 1e12:
+                return p
+    return p
+
+
+def _format_entries(entries: Sequence[tuple[int, int]]) -> str:
+    return " ".join(f"({i},{j})" for i, j in entries) if entries else "none"
+
+
+def mask_report(
+    masks: dict[str, Any],
+    X: Any,
+    Y: Any,
+    iterations: int = 2,
+    seed: int = 0,
+) -> str:
+    """A table: for each named mask, its routes from e1 to e_n, the entries
+    it forbids and the loss floor found by ``loss_floor`` (notebook 04).
+
+    Args:
+        masks: name -> n x n 0/1 mask.
+        X, Y: inputs and targets as columns (Init = 0).
+        iterations: applications of S.
+        seed: seed of ``loss_floor``'s random starts.
+    """
+    if not isinstance(masks, dict) or not masks:
+        raise TypeError(f"masks must be a non-empty dict of name -> mask, got {describe(masks)}")
+    width = max(len(name) for name in masks)
+    lines = [f"{'mask':{width}}  routes  loss floor  forbidden entries"]
+    for name, mask in masks.items():
+        mask = check_mask(mask, f"masks[{name!r}]", as_matrix(mask, f"masks[{name!r}]").shape[0], torch.float64)
+        floor = loss_floor(mask, X, Y, iterations=iterations, seed=seed)
+        forbidden = [(int(i) + 1, int(j) + 1) for i, j in torch.nonzero(mask == 0).tolist()]
+        shown = _format_entries(forbidden) if len(forbidden) <= 4 else f"{len(forbidden)} entries"
+        lines.append(f"{name:{width}}  {len(routes(mask, iterations)):6d}  {floor.loss + 0.0:10.4f}  {shown}")
+    return "\n".join(lines)
+
+
+def masked_run(
+    Omega: Any,
+    iterations: int = 2,
+    init_noise: float = 0.1,
+    epochs: int = 401,
+    lr: float = 0.01,
+    seed: int = 0,
+):
+    """Train the seed's problem (float64) with a mask, Init noise only where
+    the mask allows it (``Init = init_noise · rand ⊙ Ω``), so that a forbidden
+    entry is exactly zero (notebook 04).
+
+    Args:
+        Omega: 3 x 3 0/1 mask.
+        iterations: applications of S.
+        init_noise: scale of Init (>= 0).
+        epochs, lr: as ``train``.
+        seed: seed of the private generator of Init.
+
+    Returns:
+        (the trained SparseMatrix, its History).
+    """
+    from .operator import SparseMatrix
+    from .training import seed_data, train
+
+    mask = check_mask(Omega, "Omega", 3, torch.float64)
+    init_noise = check_real(init_noise, "init_noise", minimum=0.0)
+    seed = check_int(seed, "seed", minimum=0)
+    generator = torch.Generator().manual_seed(seed)
+    Init = torch.rand((3, 3), generator=generator, dtype=torch.float64) * init_noise * mask
+    S = SparseMatrix(3, Init=Init, Omega=mask)
+    X, Y = seed_data(torch.float64)
+    history = train(S, X, Y, iterations=iterations, epochs=epochs, lr=lr)
+    return S, history

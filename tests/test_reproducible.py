@@ -1,0 +1,186 @@
+"""Stored outputs do not depend on threads, CPU code path, or the run.
+
+Each test works on a temporary copy of ``notebooks/`` (with the project's
+``nbval_sanitize.cfg``), so nothing here can write to the repository.
+
+- nbval (strict, the options of the test command) passes on every notebook
+  in a fresh pytest subprocess with ``OMP_NUM_THREADS=1``; then with
+  ``OMP_NUM_THREADS=2``; then again with 2 threads and
+  ``ATEN_CPU_CAPABILITY=default`` (torch's plain, non-vectorised CPU
+  kernels). The three runs come one after the other, so the 2-thread case
+  passes twice in a row (the second time also on the other code path), and
+  the test command's own nbval run over ``notebooks/`` is one more run.
+- After each run the copied folder is byte for byte what it was: nbval
+  writes nothing into the notebooks and no notebook writes files beside
+  itself. (``tests/conftest.py`` checks the same of the real ``notebooks/``
+  over the whole test session, ``git status`` included.)
+- Executing a notebook twice (``course_utils.refresh.execute``, the two
+  runs side by side in two kernels) gives the same text outputs once
+  sanitized with ``nbval_sanitize.cfg``; they also equal the stored ones.
+
+These tests are marked ``slow`` (each run executes every notebook) and are
+part of the default test command.
+"""
+
+from __future__ import annotations
+
+import configparser
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK_DIR = ROOT / "notebooks"
+NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
+SANITIZE = ROOT / "nbval_sanitize.cfg"
+RUN_TIMEOUT = 1200  # seconds for one nbval run over every notebook
+
+pytestmark = pytest.mark.slow
+
+
+def folder_state(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory) -> Path:
+    """A copy of notebooks/ and the sanitize file, with a pytest.ini of the
+    test command's nbval options."""
+    assert NOTEBOOKS, f"no notebooks in {NOTEBOOK_DIR}"
+    work = tmp_path_factory.mktemp("reproducible")
+    shutil.copytree(NOTEBOOK_DIR, work / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    shutil.copy(SANITIZE, work / SANITIZE.name)
+    (work / "pytest.ini").write_text(
+        "[pytest]\n"
+        "addopts = -p no:cacheprovider --nbval --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg\n"
+        "timeout = 600\n"
+    )
+    return work
+
+
+RUNS = {
+    "omp1": {"OMP_NUM_THREADS": "1"},
+    "omp2": {"OMP_NUM_THREADS": "2"},
+    "omp2-aten-default": {"OMP_NUM_THREADS": "2", "ATEN_CPU_CAPABILITY": "default"},
+}
+
+
+@pytest.mark.parametrize("name", list(RUNS))
+def test_nbval_passes(workdir: Path, name: str) -> None:
+    drop = {"PYTEST_ADDOPTS", "ATEN_CPU_CAPABILITY", "OMP_NUM_THREADS", "MPLBACKEND"}
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env.update(RUNS[name])
+    before = folder_state(workdir / "notebooks")
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-c", "pytest.ini", "--rootdir", ".", "-v", "-p", "no:randomly", "notebooks"],
+        cwd=workdir, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT,
+    )
+    failures = result.stdout.find("= FAILURES =")
+    first = result.stdout[failures:failures + 4000] + "\n...\n" if failures >= 0 else ""
+    report = first + result.stdout[-3000:] + result.stderr[-2000:]
+    assert result.returncode == 0, f"nbval failed with {RUNS[name]}:\n{report}"
+    for path in NOTEBOOKS:
+        lines = [line for line in result.stdout.splitlines() if f"{path.name}::" in line]
+        assert any("PASSED" in line for line in lines), f"{path.name} did not run under nbval:\n{report}"
+        assert not any("FAILED" in line or "ERROR" in line for line in lines), f"{path.name}:\n{report}"
+    assert folder_state(workdir / "notebooks") == before, "the nbval run changed or added files in the notebooks folder"
+
+
+# ---------------------------------------------------------------- executing twice
+def sanitizers() -> list[tuple[re.Pattern, str]]:
+    config = configparser.ConfigParser()
+    config.read(SANITIZE)
+    return [(re.compile(config[s]["regex"]), config[s]["replace"]) for s in config.sections()]
+
+
+TEXT_MIME = ("text/plain", "text/latex", "text/markdown")
+
+
+def sanitized_outputs(nb) -> list[tuple[int, list]]:
+    """Per code cell not tagged nbval-ignore-output: its outputs' kinds and sanitized texts."""
+    rules = sanitizers()
+
+    def clean(text: str) -> str:
+        for pattern, replacement in rules:
+            text = pattern.sub(replacement, text)
+        return text
+
+    cells = []
+    for index, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):
+        if "nbval-ignore-output" in cell.get("metadata", {}).get("tags", []):
+            continue
+        outputs = []
+        for out in cell.get("outputs", []):
+            if out["output_type"] == "stream":
+                outputs.append((out["name"], clean(out["text"])))
+            elif out["output_type"] in ("execute_result", "display_data"):
+                data = out.get("data", {})
+                outputs.append((out["output_type"], sorted(data), {m: clean(data[m]) for m in TEXT_MIME if m in data}))
+            else:
+                outputs.append((out["output_type"], out.get("ename"), clean(out.get("evalue", ""))))
+        cells.append((index + 1, outputs))
+    return cells
+
+
+def _merge_streams(cells: list[tuple[int, list]]) -> list[tuple[int, list]]:
+    """Consecutive stream outputs of one name are one text (the split is timing)."""
+    merged = []
+    for index, outputs in cells:
+        joined: list = []
+        for out in outputs:
+            if joined and out[0] in ("stdout", "stderr") and joined[-1][0] == out[0]:
+                joined[-1] = (out[0], joined[-1][1] + out[1])
+            else:
+                joined.append(out)
+        merged.append((index, joined))
+    return merged
+
+
+EXECUTE = (
+    "import sys, nbformat\n"
+    "from course_utils.refresh import execute\n"
+    "nbformat.write(execute(sys.argv[1]), sys.argv[2])\n"
+)
+
+
+def execute_twice(copy: Path, out: Path) -> tuple[Path, Path]:
+    """Two executions of ``copy`` at the same time (two kernels, one per core),
+    each saved to its own file under ``out``."""
+    targets = (out / f"{copy.stem}.first.ipynb", out / f"{copy.stem}.second.ipynb")
+    processes = [
+        subprocess.Popen([sys.executable, "-c", EXECUTE, str(copy), str(target)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for target in targets
+    ]
+    for process in processes:
+        _, err = process.communicate(timeout=RUN_TIMEOUT)
+        assert process.returncode == 0, f"executing {copy.name} failed:\n{err[-3000:]}"
+    return targets
+
+
+def test_executing_twice_gives_the_same_outputs(workdir: Path, tmp_path: Path) -> None:
+    import nbformat
+
+    problems = []
+    for path in NOTEBOOKS:
+        copy = workdir / "notebooks" / path.name
+        first_path, second_path = execute_twice(copy, tmp_path)
+        stored = _merge_streams(sanitized_outputs(nbformat.read(copy, as_version=4)))
+        first = _merge_streams(sanitized_outputs(nbformat.read(first_path, as_version=4)))
+        second = _merge_streams(sanitized_outputs(nbformat.read(second_path, as_version=4)))
+        for label, a, b in (("first and second execution", first, second), ("stored outputs and execution", stored, first)):
+            for (cell_a, out_a), (cell_b, out_b) in zip(a, b):
+                if out_a != out_b:
+                    problems.append(f"{path.name} code cell {cell_a}, {label} differ:\n  {out_a!r}\n  {out_b!r}")
+            if len(a) != len(b):
+                problems.append(f"{path.name}: {label} have different numbers of cells")
+    assert not problems, "\n".join(p[:1500] for p in problems)
