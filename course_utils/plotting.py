@@ -24,11 +24,25 @@ __all__ = ["plot_loss", "plot_matrices", "new_axes"]
 #: the smallest value drawn on a log axis (an exact zero loss would vanish)
 LOG_FLOOR = 1e-12
 
+#: fixed margins of a loss curve's own figure (it is redrawn by sliders)
+LOSS_MARGINS = {"left": 0.13, "right": 0.97, "bottom": 0.14, "top": 0.9}
 
-def new_axes(ax: Axes | None = None, figsize: tuple[float, float] = (6.0, 3.5)) -> Axes:
-    """``ax`` itself, or the axes of a new figure of size ``figsize``."""
+
+def new_axes(
+    ax: Axes | None = None,
+    figsize: tuple[float, float] = (6.0, 3.5),
+    margins: dict[str, float] | None = None,
+) -> Axes:
+    """``ax`` itself, or the axes of a new figure of size ``figsize``.
+
+    A new figure gets matplotlib's constrained layout, or, for figures that a
+    slider redraws, the fixed ``margins`` (``subplots_adjust`` keywords):
+    constrained layout costs more than half of a small figure's redraw.
+    """
     if ax is None:
-        _, ax = plt.subplots(figsize=figsize, layout="constrained")
+        fig, ax = plt.subplots(figsize=figsize, layout=None if margins else "constrained")
+        if margins:
+            fig.subplots_adjust(**margins)
     elif not isinstance(ax, Axes):
         raise TypeError(f"ax must be a matplotlib Axes or None, got {describe(ax)}")
     return ax
@@ -49,7 +63,7 @@ def plot_loss(
     """
     if not isinstance(history, History):
         raise TypeError(f"history must be a course_utils.History (what train returns), got {describe(history)}")
-    ax = new_axes(ax)
+    ax = new_axes(ax, margins=LOSS_MARGINS)
     losses = np.asarray(history.losses, dtype=float)
     finite = np.isfinite(losses)
     epochs = np.arange(len(losses))
