@@ -7,8 +7,11 @@ One training step = forward through all iterations, cross-entropy, backward,
 one SGD step. Rows:
 
 * nn.Sequential: the anchor (ratio 1).
-* dense masked: ``from_sequential(model, kind="dense")``, S = Init + Ω ⊙ U as
-  an n x n matrix, every iteration a full n x n product (the reference).
+* dense, literal S z: S = Init + Ω ⊙ U as an n x n matrix
+  (``DenseMasked``), every iteration the full n x n product (the reference).
+* dense masked: ``from_sequential(model, kind="dense")``, the same dense S,
+  but the input rows (which copy x) are not multiplied and the product with
+  the input columns is computed once per step.
 * sparse (blocks): ``kind="blocks"``, one dense matrix per layer, every block
   applied at every iteration (the products with the input slot, which never
   changes, are computed once per step). Goal: <= 1.5x nn.Sequential.
@@ -18,11 +21,14 @@ one SGD step. Rows:
 Times: the steps of all rows are interleaved (row 1, row 2, …, row 1, …) so
 that a disturbance hits every row alike; the table gives the median and the
 best step. Memory: "tensors" = bytes of the parameters and fixed buffers
-(Init, Ω, masks, indices); "peak RSS" = the rise of the process's peak
-resident memory over 3 training steps, measured in a fresh subprocess per row
-after torch has been warmed up on a tiny net (model, data, activations,
-gradients and temporaries included; torch's allocations are invisible to
-tracemalloc, hence RSS). The ratio columns divide by nn.Sequential's; the time
+(Init, Ω, masks, indices); "step peak RSS" = how far the process's resident
+memory rises above its level before the first step, at its peak over 3
+training steps (activations, gradients, optimiser state and temporaries),
+measured in a fresh subprocess per row after torch has been warmed up on a
+tiny net, with Linux's VmHWM reset just before the steps, and glibc told to
+return every block of 64 kB or more to the system when freed (so that RSS
+follows the live tensors; torch's allocations are invisible to tracemalloc,
+hence RSS). The ratio columns divide by nn.Sequential's; the time
 ratio uses the best step (the least disturbed by other programs), the median
 ratio is printed beside it.
 
@@ -33,15 +39,19 @@ application of S, forward and backward, at densities 1 % … 50 %:
 dense masked, torch.sparse (a CSR tensor with torch's own autograd) and the
 operator ``make_operator(kind="auto")`` picks (CSR with its sparse backward
 below ``CSR_CROSSOVER``, dense masked above). Goal: operator <= 1.2x the
-faster of dense masked and torch.sparse, at each density.
+faster of dense masked and torch.sparse, at each density. The four are timed
+in rounds (one of each per round); the ratio is the median over the rounds of
+the operator's time over the faster of the other two in the same round, which
+cancels most of the drift of a busy machine. "CSR ours" is ``CSRSparse`` at
+every density, for the crossover.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -59,7 +69,7 @@ from course_utils.sparse import CSR_CROSSOVER, CSRSparse, DenseMasked, make_oper
 
 SIZES = ([64, 128, 128, 10], [784, 256, 256, 10])
 BATCH = 256
-ROWS = ("nn.Sequential", "dense masked", "sparse (blocks)", "skipping")
+ROWS = ("nn.Sequential", "dense, literal S z", "dense masked", "sparse (blocks)", "skipping")
 GOALS = {"sparse (blocks)": 1.5, "skipping": 1.1}
 DENSITIES = (0.01, 0.02, 0.03, 0.05, 0.08, 0.12, 0.16, 0.2, 0.3, 0.4, 0.5)
 
@@ -72,10 +82,31 @@ def make_model(sizes: list[int]) -> nn.Sequential:
     return nn.Sequential(*layers[:-1])
 
 
+class LiteralDense(nn.Module):
+    """z ← σ(S z + b) with the whole n x n product ``DenseMasked(z)`` at every iteration."""
+
+    def __init__(self, imap: nn.Module) -> None:
+        super().__init__()
+        self.imap = imap
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        imap = self.imap
+        X = x.T
+        Z = torch.cat([X, X.new_zeros((imap.n - imap.sizes[0], X.shape[1]))])
+        for _ in range(imap.depth):
+            P = imap.operator(Z)
+            Z = torch.cat([P[imap.slices[0]]] + [
+                imap._activate(i, P[imap.slices[i]] + imap._bias(i)) for i in range(1, len(imap.sizes))
+            ])
+        return Z[imap.slices[-1]].T
+
+
 def make_row(row: str, model: nn.Sequential):
     """(module, forward keyword arguments) of one row of the table."""
     if row == "nn.Sequential":
         return model, {}
+    if row == "dense, literal S z":
+        return LiteralDense(from_sequential(model, kind="dense")), {}
     if row == "dense masked":
         return from_sequential(model, kind="dense"), {}
     imap = from_sequential(model, kind="blocks")
@@ -112,22 +143,35 @@ def rss_child(row: str, sizes: list[int]) -> None:
     warm = make_model([4, 4, 2])
     stepper(warm, {}, torch.randn(2, 4), torch.tensor([0, 1]))()
     from_sequential(warm, kind="dense")(torch.randn(2, 4)).sum().backward()
-    page = os.sysconf("SC_PAGE_SIZE")
-    with open("/proc/self/statm") as f:
-        before = int(f.read().split()[1]) * page
     model = make_model(sizes)
     module, kwargs = make_row(row, model)
     x, y = data(sizes)
     step = stepper(module, kwargs, x, y)
+    gc.collect()
+    with open("/proc/self/clear_refs", "w") as f:  # resets VmHWM to the current RSS
+        f.write("5")
+    before = _status_bytes("VmRSS")
     for _ in range(3):
         step()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    print(json.dumps({"rise": max(0, peak - before)}))
+    # VmHWM: this process's peak resident memory (ru_maxrss would carry the
+    # parent's peak over fork and exec)
+    print(json.dumps({"rise": max(0, _status_bytes("VmHWM") - before)}))
+
+
+def _status_bytes(field: str) -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError(f"{field} not in /proc/self/status")
 
 
 def peak_rss(row: str, sizes: list[int], threads: int) -> int:
     code = [sys.executable, __file__, "--rss-child", row, json.dumps(sizes), "--threads", str(threads)]
-    done = subprocess.run(code, capture_output=True, text=True, timeout=600)
+    # glibc maps blocks of 64 kB and more on their own and unmaps them when
+    # freed, so that resident memory follows the live tensors
+    env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="65536", MALLOC_TRIM_THRESHOLD_="0")
+    done = subprocess.run(code, capture_output=True, text=True, timeout=600, env=env)
     if done.returncode != 0:
         raise RuntimeError(done.stderr)
     return json.loads(done.stdout.strip().splitlines()[-1])["rise"]
@@ -160,8 +204,8 @@ def part1(threads: int, repeats: int) -> list[str]:
         n = sum(sizes)
         lines.append(f"sizes {sizes}  (n = {n}, batch {BATCH}, {repeats} steps per row)")
         lines.append(
-            f"  {'row':<16} {'median ms':>9} {'(ratio)':>7} {'best ms':>8} {'ratio':>6} {'goal':>6} {'':>5}"
-            f" {'tensors':>10} {'ratio':>6} {'peak RSS':>9} {'ratio':>6}"
+            f"  {'row':<18} {'median ms':>9} {'(ratio)':>7} {'best ms':>8} {'ratio':>6} {'goal':>6} {'':>5}"
+            f" {'tensors':>10} {'ratio':>6} {'step RSS':>9} {'ratio':>6}"
         )
         for row in ROWS:
             ratio = best[row] / best["nn.Sequential"]
@@ -172,7 +216,7 @@ def part1(threads: int, repeats: int) -> list[str]:
             size = tensor_bytes(module)
             rss = anchor_rss if row == "nn.Sequential" else peak_rss(row, sizes, threads)
             lines.append(
-                f"  {row:<16} {median[row] * 1e3:9.2f} {median_ratio:6.2f}x {best[row] * 1e3:8.2f} {ratio:5.2f}x "
+                f"  {row:<18} {median[row] * 1e3:9.2f} {median_ratio:6.2f}x {best[row] * 1e3:8.2f} {ratio:5.2f}x "
                 f"{'' if goal is None else f'{goal:.1f}x':>6} {verdict:>5}"
                 f" {size / 2**20:7.2f} MB {size / anchor_bytes:5.1f}x {rss / 2**20:6.1f} MB {rss / max(anchor_rss, 1):5.1f}x"
             )
@@ -207,7 +251,8 @@ def part2(repeats: int) -> list[str]:
     g = torch.Generator().manual_seed(0)
     Z = torch.randn(n, m, generator=g).requires_grad_()
     lines = [
-        f"random masks, n = {n}, {m} columns: one application of S, forward + backward, best of {repeats} (ms)",
+        f"random masks, n = {n}, {m} columns: one application of S, forward + backward, best of {repeats} (ms);",
+        "  ratio = median over the rounds of operator / faster of dense and torch.sparse in the same round",
         f"  {'density':>7} {'dense':>8} {'torch.sparse':>12} {'operator':>9} {'(kind)':>8} {'ratio':>6} {'goal':>5}"
         f"  {'CSR ours':>8}",
     ]
@@ -226,17 +271,20 @@ def part2(repeats: int) -> list[str]:
             "csr": (ours, list(ours.parameters())),
         }
         best = {name: float("inf") for name in runs}
+        paired = []  # per round: operator / faster of dense and torch.sparse, same round
         for k in range(repeats + 1):
+            round_times = {}
             for name, (apply, params) in runs.items():
                 start = time.perf_counter()
                 apply(Z).sum().backward()
-                elapsed = time.perf_counter() - start
+                round_times[name] = time.perf_counter() - start
                 for p in params + [Z]:
                     p.grad = None
-                if k:
+            if k:  # the first round warms up
+                for name, elapsed in round_times.items():
                     best[name] = min(best[name], elapsed)
-        faster = min(best["dense"], best["torch.sparse"])
-        ratio = best["operator"] / faster
+                paired.append(round_times["operator"] / min(round_times["dense"], round_times["torch.sparse"]))
+        ratio = statistics.median(paired)
         worst = max(worst, ratio)
         lines.append(
             f"  {density:7.0%} {best['dense'] * 1e3:8.2f} {best['torch.sparse'] * 1e3:12.2f} "
@@ -266,7 +314,7 @@ def main() -> int:
         for line in part1(args.threads, args.repeats):
             print(line, flush=True)
     if args.part in (None, 2):
-        for line in part2(max(3, args.repeats // 5)):
+        for line in part2(max(5, args.repeats // 2)):
             print(line, flush=True)
     return 0
 

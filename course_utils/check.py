@@ -219,8 +219,17 @@ def run_checks(
                 reinstall,
             ))
         elif lab is not None:
-            found = extensions().get(WIDGETS_EXTENSION)
-            if found is None:
+            try:
+                found = extensions().get(WIDGETS_EXTENSION)
+            except Exception as error:  # a broken JupyterLab install
+                findings.append(Finding(
+                    False, f"JupyterLab's extensions cannot be read ({type(error).__name__}: {error})",
+                    f'{pip} --force-reinstall "jupyterlab=={lab}"',
+                ))
+                found = False
+            if found is False:
+                pass
+            elif found is None:
                 findings.append(Finding(
                     False, f"the JupyterLab extension {WIDGETS_EXTENSION} is not installed (its files are missing)", reinstall
                 ))
@@ -245,7 +254,13 @@ def run_checks(
 
     # 2. the kernel: this environment's Python, with course_utils importable
     reset_kernel = f"{py} -m jupyter kernelspec remove -y {KERNEL}; {py} -m ipykernel install --sys-prefix --name {KERNEL}"
-    python = kernel(KERNEL)
+    try:
+        python = kernel(KERNEL)
+    except Exception as error:  # jupyter_client missing or broken
+        findings.append(Finding(
+            False, f"the kernelspecs cannot be read ({type(error).__name__}: {error})", f'{pip} --force-reinstall "ipykernel>=6"'
+        ))
+        return findings
     if python is None:
         findings.append(Finding(False, f"JupyterLab has no '{KERNEL}' kernel", f"{py} -m ipykernel install --sys-prefix --name {KERNEL}"))
         return findings

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, Iterator, Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -40,6 +41,21 @@ __all__ = [
     "step_times",
     "train_map",
 ]
+
+
+@contextmanager
+def single_thread() -> Iterator[None]:
+    """Run torch on one thread inside the block, and restore the count after.
+
+    The nets of notebook 07 are small: a second thread brings little, and on
+    a busy machine waiting for it can cost many times the work itself.
+    """
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def digits_data(dtype: torch.dtype = torch.float64, test_fraction: float = 0.25, seed: int = 0):
@@ -113,23 +129,22 @@ def compare_masks(sizes: Sequence[int] = (64, 32, 32, 10), seeds: Sequence[int] 
 
     Seed s draws the starting U (both masks) and the random mask from
     ``torch.Generator().manual_seed(s)``; both maps iterate len(sizes) - 1 times.
+    Runs on one thread (``single_thread``).
 
     Returns ``{"MLP mask": [accuracy per seed], "random mask": [...]}``.
     """
     sizes = check_sizes(sizes)
     x_train, y_train, x_test, y_test = digits_data(dtype)
     entries = int(mlp_mask(sizes).sum().item())
-    iterations = len(sizes) - 1
     results: dict[str, list[float]] = {"MLP mask": [], "random mask": []}
-    for seed in seeds:
-        for label in results:
-            generator = torch.Generator().manual_seed(int(seed))
-            mask = mlp_mask(sizes) if label == "MLP mask" else random_mask(sizes, entries, generator)
-            imap = IteratedMap(sizes, mask, dtype=dtype, generator=generator)
-            train_map(imap, x_train, y_train, epochs=epochs, lr=lr)
-            with torch.no_grad():
-                predicted = imap(x_test, iterations).argmax(dim=1)
-            results[label].append(float((predicted == y_test).double().mean().item()))
+    with single_thread():
+        for seed in seeds:
+            for label in results:
+                generator = torch.Generator().manual_seed(check_int(seed, "seeds[]", minimum=0))
+                mask = mlp_mask(sizes) if label == "MLP mask" else random_mask(sizes, entries, generator)
+                imap = IteratedMap(sizes, mask, dtype=dtype, generator=generator)
+                train_map(imap, x_train, y_train, epochs=epochs, lr=lr)
+                results[label].append(accuracy(imap, x_test, y_test))
     return results
 
 
@@ -278,8 +293,8 @@ def step_times(sizes: Sequence[int] = (64, 128, 128, 10), densities: Sequence[fl
     """Time of a training step of random masks of each density, dense and CSR.
 
     Density = trainable entries / n². Also times the MLP mask of ``sizes``
-    (block storage). Times are the best of ``repeats``, in seconds; they vary
-    from run to run and machine to machine.
+    (block storage). Times are the best of ``repeats``, in seconds, on one
+    thread (``single_thread``); they vary from run to run and machine to machine.
 
     Returns ``{"densities": [...], "dense": [...], "csr": [...],
     "mlp": (density, seconds)}``.
@@ -292,6 +307,13 @@ def step_times(sizes: Sequence[int] = (64, 128, 128, 10), densities: Sequence[fl
     x = torch.rand((batch, n0), generator=generator)
     y = torch.randint(0, sizes[-1], (batch,), generator=generator)
     out: dict[str, Any] = {"densities": [], "dense": [], "csr": [], "sizes": sizes}
+    with single_thread():
+        _step_times(out, sizes, densities, x, y, generator, repeats, seed)
+    return out
+
+
+def _step_times(out, sizes, densities, x, y, generator, repeats, seed) -> None:
+    n, n0 = sum(sizes), sizes[0]
     for density in densities:
         density = check_real(density, "density", minimum=0.0, strict=True)
         entries = max(1, min(int(round(density * n * n)), (n - n0) * n))
@@ -302,7 +324,6 @@ def step_times(sizes: Sequence[int] = (64, 128, 128, 10), densities: Sequence[fl
             out[kind].append(_time_step(imap, x, y, repeats))
     mlp = IteratedMap(sizes, mlp_mask(sizes), kind="blocks", generator=torch.Generator().manual_seed(seed))
     out["mlp"] = (float(mlp_mask(sizes).mean().item()), _time_step(mlp, x, y, repeats))
-    return out
 
 
 def _crossover(d: np.ndarray, a: np.ndarray, b: np.ndarray) -> float | None:
@@ -338,6 +359,6 @@ def plot_step_times(times: Mapping[str, Any], ax: Axes | None = None) -> Figure:
     ax.set_yscale("log")
     ax.set_xlabel("mask density (trainable entries / n²)")
     ax.set_ylabel("ms per training step")
-    ax.set_title(f"sizes {list(times.get('sizes', []))}: time per training step")
+    ax.set_title(f"sizes {list(times.get('sizes', []))}: time per training step (1 thread)")
     ax.legend(loc="best", fontsize=8)
     return ax.figure

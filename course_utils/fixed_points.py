@@ -288,15 +288,12 @@ class SeedRun:
 
 @lru_cache(maxsize=128)
 def _cached_train_on_seed(fn: str, mask: str, init_noise: float, lr: float, epochs: int, iterations: int,
-              interim_weight: float) -> SeedRun:
-    X, Y = seed_data()
-    generator = seed_generator()
-    if mask == "full":
-        S = SparseMatrix(3, init_noise=init_noise, generator=generator)
-    else:
-        Omega = chain_mask(3)
-        Init = init_noise * torch.rand((3, 3), generator=generator) * Omega
-        S = SparseMatrix(3, Init=Init, Omega=Omega)
+                          interim_weight: float, dtype: torch.dtype) -> SeedRun:
+    X, Y = seed_data(dtype)
+    # the seed's Init (drawn in float32, as the seed did), then in dtype
+    Init = init_noise * torch.rand((3, 3), generator=seed_generator(), dtype=torch.float32)
+    Omega = torch.ones((3, 3), dtype=dtype) if mask == "full" else chain_mask(3).to(dtype)
+    S = SparseMatrix(3, Init=Init.to(dtype) * Omega, Omega=Omega)
     activation = None if fn == "identity" else per_row(1, fn)
     history = train(S, X, Y, iterations=iterations, epochs=epochs, lr=lr,
                     activation=activation, interim_weight=interim_weight)
@@ -312,13 +309,17 @@ def train_on_seed(
     epochs: int = 401,
     iterations: int = 2,
     interim_weight: float = 0.0,
+    dtype: torch.dtype = torch.float64,
 ) -> SeedRun:
     """Train S on the seed's data with ``fn`` on the hidden row 1 (notebooks 05, 06).
 
     Init is the seed's (``seed_generator``) scaled to ``init_noise``; with
     ``mask="chain"`` both Init and Ω live just below the diagonal
     (``chain_mask(3)``: e1 → e2 → e3, a 1-1-1 MLP). Results are cached: the
-    same arguments give the same (shared) run.
+    same arguments give the same (shared) run. Float64 by default: some runs
+    (interim losses from Init = 0) bounce around the minimum for a while, and
+    in float32 the last bits of the CPU's arithmetic would decide the
+    stopping epoch.
 
     Args:
         fn: "identity", "cube", "tanh" or "relu", applied to row 1 after every S.
@@ -328,11 +329,14 @@ def train_on_seed(
         epochs: most epochs (>= 1).
         iterations: trained depth (>= 1).
         interim_weight: weight of the interim losses (>= 0), notebook 06.
+        dtype: torch.float64 or torch.float32.
     """
     from .activations import ELEMENTWISE
 
     if not isinstance(fn, str) or fn not in ELEMENTWISE:
         raise ValueError(f"fn must be one of {sorted(ELEMENTWISE)}, got {fn!r}")
+    if dtype not in (torch.float32, torch.float64):
+        raise TypeError(f"dtype must be torch.float64 or torch.float32, got {describe(dtype)}")
     if mask not in ("full", "chain"):
         raise ValueError(f"mask must be 'full' or 'chain', got {mask!r}")
     return _cached_train_on_seed(
@@ -342,6 +346,7 @@ def train_on_seed(
         check_int(epochs, "epochs", minimum=1),
         check_int(iterations, "iterations", minimum=1),
         check_real(interim_weight, "interim_weight", minimum=0.0),
+        dtype,
     )
 
 

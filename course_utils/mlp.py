@@ -12,7 +12,11 @@ with ``Init`` the identity on the input slot (the input persists), ``Ω`` the
 MLP mask (layer l's weight sits in the block just below the diagonal: rows of
 slot l, columns of slot l-1), ``b`` the biases (a vector over the non-input
 slots; the input slot gets none) and σ applied slot by slot (identity on the
-input). Starting from z = [x; 0; …; 0], iteration k fills slot k with layer
+input). The biases are a vector rather than a constant-1 slot in the state
+(which would do the same with one more row and column of S): S then holds
+exactly the MLP's weights and nothing else.
+
+Starting from z = [x; 0; …; 0], iteration k fills slot k with layer
 k's output; after L iterations the output slot holds ``model(x)``, and further
 iterations change nothing (a fixed point).
 
@@ -31,7 +35,7 @@ import torch
 from torch import nn
 
 from ._checks import as_matrix, check_int, describe
-from .sparse import BlockSparse, check_sizes, make_operator, slot_slices
+from .sparse import check_sizes, make_operator, slot_slices
 
 __all__ = ["ELEMENTWISE", "IteratedMap", "from_sequential", "mlp_mask", "random_mask"]
 
@@ -95,7 +99,7 @@ def _check_activation_module(layer: Any, where: str) -> nn.Module:
 
 
 class IteratedMap(nn.Module):
-    """``z ← σ(S z + b)`` repeated: an MLP (or any masked net) as one matrix.
+    """``z ← σ(S z + b)`` repeated: an MLP (or any masked net) as one matrix (notebook 07).
 
     Args:
         sizes: the slots' sizes [n0, n1, …, nL]; slot 0 is the input, slot L
@@ -230,16 +234,15 @@ class IteratedMap(nn.Module):
             return list(range(1, len(self.sizes)))
         return [i for i in range(1, len(self.sizes)) if self.slot_depth[i] == k]
 
-    def _slot_update(self, i: int, slots: list[torch.Tensor | None], m: int) -> torch.Tensor:
+    def _slot_update(self, i: int, slots: list[torch.Tensor | None], m: int, weights: dict, biases: list) -> torch.Tensor:
         """σ_i(Σ_j W_ij z_j + b_i) from the blocks of slot i (blocks storage)."""
-        op = self.operator
         pre = None
-        for j in op.inputs[i]:
+        for j in self.operator.inputs[i]:
             if slots[j] is None:  # a slot known to be zero: its block adds nothing
                 continue
-            pre = torch.addmm(self._bias(i) if pre is None else pre, op.weight(i, j), slots[j])
+            pre = torch.addmm(biases[i] if pre is None else pre, weights[(i, j)], slots[j])
         if pre is None:
-            pre = self._bias(i).expand(-1, m)
+            pre = biases[i].expand(-1, m)
         return self._activate(i, pre)
 
     def _run_slots(self, X: torch.Tensor, iterations: int, schedule: str, keep: bool) -> list[list]:
@@ -250,7 +253,9 @@ class IteratedMap(nn.Module):
         reused: exact, and it saves recomputing an MLP's first layer.
         """
         m = X.shape[1]
-        inputs = self.operator.inputs
+        op = self.operator
+        weights = {block: op.weight(*block) for block in op.blocks}  # looked up once per pass
+        biases = [None, *self.biases]
         slots: list = [X] + [None if schedule == "skip" else X.new_zeros((s, m)) for s in self.sizes[1:]]
         history = [slots] if keep else []
         invariant: dict[int, torch.Tensor] = {}
@@ -260,8 +265,8 @@ class IteratedMap(nn.Module):
                 if i in invariant:
                     new[i] = invariant[i]
                     continue
-                new[i] = self._slot_update(i, slots, m)
-                if inputs[i] == [0]:
+                new[i] = self._slot_update(i, slots, m, weights, biases)
+                if op.inputs[i] == [0]:
                     invariant[i] = new[i]
             slots = new
             if keep:
@@ -269,21 +274,33 @@ class IteratedMap(nn.Module):
         return history if keep else [slots]
 
     def _run_whole(self, X: torch.Tensor, iterations: int, schedule: str, keep: bool) -> list[torch.Tensor]:
-        """The dense and CSR storages: z ← σ(S z + b) on the whole state."""
-        m, L = X.shape[1], len(self.sizes)
-        Z = torch.cat([X, X.new_zeros((self.n - self.sizes[0], m))], dim=0)
-        states = [Z] if keep else []
+        """The dense and CSR storages: z ← σ(S z + b) on the whole state.
+
+        Dense: the input rows of S are [I 0] (they copy x), so only the other
+        rows are multiplied, and their product with the input columns, which
+        never change, is computed once: S z = [x; A x + B h] with
+        A = S[rest, input] and B = S[rest, rest]. CSR: the whole product.
+        """
+        m, L, n0 = X.shape[1], len(self.sizes), self.sizes[0]
+        H = X.new_zeros((self.n - n0, m))  # the non-input slots, zero at the start
+        if self.kind == "dense":
+            M = self.operator.matrix
+            AX, B = M[n0:, :n0] @ X, M[n0:, n0:]
+        states = [torch.cat([X, H])] if keep else []
         for k in range(1, iterations + 1):
-            P = self.operator(Z)  # S z: Init copies the input slot through
+            if self.kind == "dense":
+                P = torch.addmm(AX, B, H)
+            else:
+                P = self.operator(torch.cat([X, H]))[n0:]  # S z: Init copies the input slot through
             targets = self._targets(k, schedule)
-            parts = [P[self.slices[0]]] + [
-                self._activate(i, P[self.slices[i]] + self._bias(i)) if i in targets else Z[self.slices[i]]
+            rows = [slice(s.start - n0, s.stop - n0) for s in self.slices]
+            H = torch.cat([
+                self._activate(i, P[rows[i]] + self._bias(i)) if i in targets else H[rows[i]]
                 for i in range(1, L)
-            ]
-            Z = torch.cat(parts, dim=0)
+            ])
             if keep:
-                states.append(Z)
-        return states if keep else [Z]
+                states.append(torch.cat([X, H]))
+        return states if keep else [torch.cat([X, H])]
 
     def run(self, X: torch.Tensor, iterations: int, schedule: str = "full", keep: bool = False) -> list[torch.Tensor]:
         """Iterate from z = [X; 0; …; 0], X of shape (n0, m) (columns).

@@ -47,12 +47,14 @@ __all__ = [
     "time_operator",
 ]
 
-#: Density of a random mask (entries / n²) below which ``CSRSparse`` is faster
-#: than ``DenseMasked`` for a forward and backward pass: measured on a 2-core
-#: AMD EPYC (AVX-512), n = 1306, 256 examples, float32, 1 and 2 threads, where
-#: the two cross between 10 % and 20 % (``benchmarks/mlp_sparse.py`` prints the
-#: sweep). Below it CSR costs at most what dense costs; just above it the two
-#: are within a few percent of each other.
+#: Density of a random mask (entries / n²) below which ``CSRSparse`` is used
+#: instead of ``DenseMasked``. Measured for a forward and backward pass on a
+#: 2-core AMD EPYC (AVX-512), n = 1306, 256 examples, float32, one thread: CSR
+#: takes about half of dense's time at 12 %, 0.7 at 16 %, and the two cross at
+#: about 20 % (``benchmarks/mlp_sparse.py`` prints the sweep). The threshold
+#: sits below the crossover on purpose: the iterated map's dense path also
+#: skips the input rows and reuses the input columns' product, which CSR does
+#: not, so dense wins earlier there (notebook 07's digits net at 12.8 %).
 CSR_CROSSOVER = 0.12
 
 KINDS = ("auto", "dense", "blocks", "csr")

@@ -439,3 +439,23 @@ def test_accepts_lists_in_iterate_and_plotting() -> None:
     fig = cu.plot_matrices({"list": [[1, 2], [3, 4]], "numpy": np.eye(2), "tensor": torch.ones(2, 2)})
     assert len(fig.axes) >= 3
     plt.close("all")
+
+
+def test_accepts_lists_and_numpy_in_later_modules() -> None:
+    """The later notebooks' functions convert lists and arrays as the core does."""
+    Xt, Yt = data(m=2)
+    H = torch.rand((3, 2), generator=torch.Generator().manual_seed(5))
+    lifted = cu.lift_solve(Xt, Yt, H)
+    from_lists = cu.lift_solve(Xt.tolist(), Yt.numpy(), H.tolist())
+    assert torch.allclose(torch.as_tensor(from_lists.U).double(), torch.as_tensor(lifted.U).double(), atol=1e-5)
+    U = torch.zeros(3, 3)
+    assert cu.loss_at(operator(), U.tolist(), Xt.numpy(), Yt.tolist()) == pytest.approx(
+        float(cu.loss_at(operator(), U, Xt, Yt)), rel=1e-6
+    )
+    sizes = [3, 4, 2]
+    assert torch.equal(cu.mlp_mask(tuple(np.int64(s) for s in sizes)), cu.mlp_mask(sizes))
+    injected = cu.Injection([[1.0, -1.0]], rows=[0])(torch.zeros(3, 2), 0)
+    assert injected[0].tolist() == [1.0, -1.0] and injected[1:].abs().sum() == 0
+    fig = cu.plot_trajectory([Xt.tolist(), Xt.numpy(), Xt])
+    assert fig.axes
+    plt.close("all")

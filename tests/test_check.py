@@ -308,3 +308,16 @@ def test_course_utils_from_another_checkout(tmp_path: Path, env: dict, monkeypat
     status, out, fixes = run_main(capsys)
     assert f"from {tmp_path / 'course_utils'}, not from this checkout" in out
     assert_one_problem(status, out, fixes, "--no-deps -e", shlex.quote(str(check.REPOSITORY)))
+
+
+def test_unreadable_extensions_and_kernelspecs(env: dict, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    """A broken look-up is reported with its fix, not as a traceback."""
+
+    def broken(*args: object) -> None:
+        raise ImportError("cannot import name 'get_federated_extensions'")
+
+    monkeypatch.setattr(check, "lab_extensions", broken)
+    monkeypatch.setattr(check, "kernel_python", broken)
+    status, out, fixes = run_main(capsys)
+    assert status == 1 and len(fixes) == 2, out
+    assert '"jupyterlab==4.6.6"' in fixes[0] and '"ipykernel>=6"' in fixes[1]

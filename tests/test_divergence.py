@@ -130,8 +130,12 @@ def _first_parameter(function: Callable) -> tuple[str, str]:
 
 
 def _kind(function: Callable) -> str:
-    """What the plotting function draws, from its first parameter."""
+    """What the plotting function draws, from its first parameter ("other"
+    when it needs more required arguments than that one)."""
     name, annotation = _first_parameter(function)
+    required = [p for p in inspect.signature(function).parameters.values() if p.default is inspect.Parameter.empty]
+    if len(required) > 1:
+        return "other"
     if "histor" in name.lower() or "History" in annotation:
         if "Mapping" in annotation or "dict" in annotation:
             return "labelled histories"
@@ -142,12 +146,14 @@ def _kind(function: Callable) -> str:
         return "operator"
     if name in {"states", "trajectory"}:
         return "states"
+    if name == "runs" and "Mapping" in annotation:
+        return "labelled states"
     return "other"
 
 
 PLOTTERS = _plotting_functions()
 RUN_PLOTTERS = [(name, f) for name, f in PLOTTERS if "histor" in _kind(f)]
-OTHER_PLOTTERS = [(name, f) for name, f in PLOTTERS if _kind(f) in {"operator", "states"}]
+OTHER_PLOTTERS = [(name, f) for name, f in PLOTTERS if _kind(f) in {"operator", "states", "labelled states"}]
 
 
 def figure_texts(fig: Figure) -> str:
@@ -217,8 +223,9 @@ def test_operator_and_state_plots_draw_a_diverged_run(name: str, function: Calla
         argument = S
     else:
         X, _ = cu.seed_data()
-        argument = cu.iterate(S, X, iterations=40)  # S is huge after the blow-up: states overflow
-        assert not all(bool(torch.isfinite(Z).all()) for Z in argument), "expected non-finite states"
+        states = cu.iterate(S, X, iterations=40)  # S is huge after the blow-up: states overflow
+        assert not all(bool(torch.isfinite(Z).all()) for Z in states), "expected non-finite states"
+        argument = states if _kind(function) == "states" else {"a diverged run": states}
     try:
         _draw(function, argument)
     finally:

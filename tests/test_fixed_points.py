@@ -149,13 +149,16 @@ def test_the_seed_map_keeps_drifting() -> None:
 
 
 def test_train_on_seed_uses_train_and_caches() -> None:
-    X, Y = cu.seed_data()
-    run = cu.train_on_seed("cube", mask="full")
-    S = cu.SparseMatrix(3, generator=cu.seed_generator())
-    reference = cu.train(S, X, Y, activation=cu.per_row(1, "cube"))
-    assert run.history.losses == reference.losses
-    assert torch.equal(run.S.matrix, S.matrix.detach())
-    assert cu.train_on_seed("cube", mask="full") is run
+    for dtype in (torch.float32, torch.float64):
+        X, Y = cu.seed_data(dtype)
+        run = cu.train_on_seed("cube", mask="full", dtype=dtype)
+        Init = cu.SparseMatrix(3, generator=cu.seed_generator()).Init  # the seed's Init, float32
+        S = cu.SparseMatrix(3, Init=Init.to(dtype))
+        reference = cu.train(S, X, Y, activation=cu.per_row(1, "cube"))
+        assert run.history.losses == reference.losses
+        assert torch.equal(run.S.matrix, S.matrix.detach())
+        assert run.S.matrix.dtype == dtype
+        assert cu.train_on_seed("cube", mask="full", dtype=dtype) is run
 
 
 # ---------------------------------------------------------------- interim losses (notebook 06)
@@ -176,7 +179,7 @@ def test_interim_gradient_at_zero(w: float, iterations: int) -> None:
 
 
 def test_interim_losses_escape_the_saddle_and_fix_Y() -> None:
-    X, Y = cu.seed_data()
+    X, Y = cu.seed_data(torch.float64)
     stuck = cu.train_on_seed(init_noise=0.0, interim_weight=0.0)
     assert set(stuck.history.losses) == {2.0} and not stuck.history.converged
     run = cu.train_on_seed(init_noise=0.0, interim_weight=1.0)
@@ -238,6 +241,7 @@ def test_explore_interim(kwargs) -> None:
         (lambda: cu.train_on_seed(mask="upper"), ValueError, "mask"),
         (lambda: cu.train_on_seed(lr=0), ValueError, "lr"),
         (lambda: cu.train_on_seed(interim_weight=-1), ValueError, "interim_weight"),
+        (lambda: cu.train_on_seed(dtype=torch.int64), TypeError, "dtype"),
         (lambda: cu.train_on_seed().states(extra=-1), ValueError, "extra"),
         (lambda: cu.plot_losses({}), TypeError, "histories"),
         (lambda: cu.plot_losses({"a": [1.0, 0.5]}), TypeError, "histories"),

@@ -4,22 +4,23 @@ Each test works on a temporary copy of ``notebooks/`` (with the project's
 ``nbval_sanitize.cfg``), so nothing here can write to the repository.
 
 - nbval (strict, the options of the test command) passes on every notebook
-  in a fresh pytest subprocess with ``OMP_NUM_THREADS=1``; then with
-  ``OMP_NUM_THREADS=2``; then again with 2 threads and
-  ``ATEN_CPU_CAPABILITY=default`` (torch's plain, non-vectorised CPU
-  kernels). The three runs come one after the other, so the 2-thread case
-  passes twice in a row (the second time also on the other code path), and
-  the test command's own nbval run over ``notebooks/`` is one more run.
-- After each run the copied folder is byte for byte what it was: nbval
-  writes nothing into the notebooks and no notebook writes files beside
-  itself. (``tests/conftest.py`` checks the same of the real ``notebooks/``
-  over the whole test session, ``git status`` included.)
-- Executing a notebook twice (``course_utils.refresh.execute``, the two
-  runs side by side in two kernels) gives the same text outputs once
-  sanitized with ``nbval_sanitize.cfg``; they also equal the stored ones.
+  in a fresh pytest subprocess with ``OMP_NUM_THREADS=1``, and in another
+  with ``OMP_NUM_THREADS=2`` and ``ATEN_CPU_CAPABILITY=default`` (torch's
+  plain, non-vectorised CPU kernels).
+- Each notebook is executed twice with ``OMP_NUM_THREADS=2`` by
+  ``course_utils.refresh.execute`` (what ``make notebooks`` uses to store
+  outputs; the two runs side by side in two kernels). Once sanitized with
+  ``nbval_sanitize.cfg``, the text outputs of the two executions are
+  identical, and identical to the stored ones: that is the comparison
+  nbval makes, done twice in a row with 2 threads. The test command's own
+  nbval run over ``notebooks/`` (default thread count) is one more run.
+- After each nbval run the copied folder is byte for byte what it was:
+  nbval writes nothing into the notebooks and no notebook writes files
+  beside itself. (``tests/conftest.py`` checks the same of the real
+  ``notebooks/`` over the whole test session, ``git status`` included.)
 
-These tests are marked ``slow`` (each run executes every notebook) and are
-part of the default test command.
+These tests are marked ``slow`` (together they execute every notebook
+four times) and are part of the default test command.
 """
 
 from __future__ import annotations
@@ -69,16 +70,23 @@ def workdir(tmp_path_factory) -> Path:
 
 RUNS = {
     "omp1": {"OMP_NUM_THREADS": "1"},
-    "omp2": {"OMP_NUM_THREADS": "2"},
     "omp2-aten-default": {"OMP_NUM_THREADS": "2", "ATEN_CPU_CAPABILITY": "default"},
 }
+#: the environment of the two executions compared with each other
+EXECUTE_ENV = {"OMP_NUM_THREADS": "2"}
+DROP = {"PYTEST_ADDOPTS", "ATEN_CPU_CAPABILITY", "OMP_NUM_THREADS", "MPLBACKEND"}
 
 
+def environment(changes: dict[str, str]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in DROP}
+    env.update(changes)
+    return env
+
+
+@pytest.mark.timeout(RUN_TIMEOUT + 60)
 @pytest.mark.parametrize("name", list(RUNS))
 def test_nbval_passes(workdir: Path, name: str) -> None:
-    drop = {"PYTEST_ADDOPTS", "ATEN_CPU_CAPABILITY", "OMP_NUM_THREADS", "MPLBACKEND"}
-    env = {k: v for k, v in os.environ.items() if k not in drop}
-    env.update(RUNS[name])
+    env = environment(RUNS[name])
     before = folder_state(workdir / "notebooks")
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-c", "pytest.ini", "--rootdir", ".", "-v", "-p", "no:randomly", "notebooks"],
@@ -89,7 +97,7 @@ def test_nbval_passes(workdir: Path, name: str) -> None:
     report = first + result.stdout[-3000:] + result.stderr[-2000:]
     assert result.returncode == 0, f"nbval failed with {RUNS[name]}:\n{report}"
     for path in NOTEBOOKS:
-        lines = [line for line in result.stdout.splitlines() if f"{path.name}::" in line]
+        lines = [line for line in result.stdout.splitlines() if path.stem in line and "::Cell" in line]
         assert any("PASSED" in line for line in lines), f"{path.name} did not run under nbval:\n{report}"
         assert not any("FAILED" in line or "ERROR" in line for line in lines), f"{path.name}:\n{report}"
     assert folder_state(workdir / "notebooks") == before, "the nbval run changed or added files in the notebooks folder"
@@ -157,7 +165,7 @@ def execute_twice(copy: Path, out: Path) -> tuple[Path, Path]:
     each saved to its own file under ``out``."""
     targets = (out / f"{copy.stem}.first.ipynb", out / f"{copy.stem}.second.ipynb")
     processes = [
-        subprocess.Popen([sys.executable, "-c", EXECUTE, str(copy), str(target)],
+        subprocess.Popen([sys.executable, "-c", EXECUTE, str(copy), str(target)], env=environment(EXECUTE_ENV),
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for target in targets
     ]
@@ -167,20 +175,20 @@ def execute_twice(copy: Path, out: Path) -> tuple[Path, Path]:
     return targets
 
 
-def test_executing_twice_gives_the_same_outputs(workdir: Path, tmp_path: Path) -> None:
+@pytest.mark.timeout(RUN_TIMEOUT)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_executing_twice_gives_the_same_outputs(workdir: Path, tmp_path: Path, path: Path) -> None:
     import nbformat
 
+    copy = workdir / "notebooks" / path.name
+    first_path, second_path = execute_twice(copy, tmp_path)
+    stored = _merge_streams(sanitized_outputs(nbformat.read(copy, as_version=4)))
+    first = _merge_streams(sanitized_outputs(nbformat.read(first_path, as_version=4)))
+    second = _merge_streams(sanitized_outputs(nbformat.read(second_path, as_version=4)))
     problems = []
-    for path in NOTEBOOKS:
-        copy = workdir / "notebooks" / path.name
-        first_path, second_path = execute_twice(copy, tmp_path)
-        stored = _merge_streams(sanitized_outputs(nbformat.read(copy, as_version=4)))
-        first = _merge_streams(sanitized_outputs(nbformat.read(first_path, as_version=4)))
-        second = _merge_streams(sanitized_outputs(nbformat.read(second_path, as_version=4)))
-        for label, a, b in (("first and second execution", first, second), ("stored outputs and execution", stored, first)):
-            for (cell_a, out_a), (cell_b, out_b) in zip(a, b):
-                if out_a != out_b:
-                    problems.append(f"{path.name} code cell {cell_a}, {label} differ:\n  {out_a!r}\n  {out_b!r}")
-            if len(a) != len(b):
-                problems.append(f"{path.name}: {label} have different numbers of cells")
-    assert not problems, "\n".join(p[:1500] for p in problems)
+    for label, a, b in (("first and second execution", first, second), ("stored outputs and execution", stored, first)):
+        assert len(a) == len(b), f"{path.name}: {label} have different numbers of cells"
+        for (cell, out_a), (_, out_b) in zip(a, b):
+            if out_a != out_b:
+                problems.append(f"code cell {cell}, {label} differ:\n  {out_a!r}\n  {out_b!r}")
+    assert not problems, f"{path.name}:\n" + "\n".join(p[:1500] for p in problems)

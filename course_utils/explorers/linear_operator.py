@@ -15,7 +15,6 @@ import math
 from functools import lru_cache
 
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from matplotlib.figure import Figure
@@ -130,7 +129,5 @@ def explore_training(lr: float = 0.01, iterations: int = 2, init_noise: float = 
         epochs: most epochs to run.
     """
     history = seed_run(lr, iterations, init_noise, epochs)
-    fig = plt.figure(figsize=(6.0, 3.5))
-    fig.subplots_adjust(left=0.13, right=0.97, bottom=0.14, top=0.9)  # fixed layout: faster than constrained
     title = f"lr {lr:.3g}, k = {iterations}, init noise {init_noise:.2f}: {history.status}"
-    return plot_loss(history, ax=fig.add_subplot(), title=title)
+    return plot_loss(history, title=title)

@@ -2,10 +2,13 @@
 
 - ``lab``: a JupyterLab started for this test session only, on 127.0.0.1, a
   free port and a random token, serving a temporary folder (the notebooks are
-  copied there under fresh names); its settings, workspaces and runtime files
-  live in temporary folders too, so the user's own JupyterLab state is neither
-  read nor changed. It is stopped by its own PID at the end.
+  copied there under fresh names); its configuration, settings, workspaces
+  and runtime files live in temporary folders too, so the user's own
+  JupyterLab state is neither read nor changed. It is stopped by its own PID
+  at the end, after checking that every copy and kernel session is gone.
 - ``browser``: Debian's Chromium driven by Playwright (sync API), headless.
+  Each notebook gets a page in a context of its own: JupyterLab pages that
+  share a context (its localStorage) compete for their window names.
 - ``notebook`` is parametrized with every ``notebooks/*.ipynb`` found at
   collection, so a new notebook is tested without editing anything here
   (``COURSE_E2E_NOTEBOOKS=DIR`` points the suite at another folder).
@@ -28,6 +31,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -42,7 +46,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 INSTALL_CHROMIUM = "apt-get update && apt-get install -y chromium"
-INSTALL_PLAYWRIGHT = f"{Path(sys.executable).name} -m pip install -r requirements.lock  (it pins playwright; no browser download is needed)"
+INSTALL_PLAYWRIGHT = f"{sys.executable} -m pip install -r requirements.lock  (it pins playwright; no browser download is needed)"
 SERVER_START_TIMEOUT = 120  # seconds; the first start on a busy machine is slow
 
 # JupyterLab user settings for the test server (written to its own settings
@@ -54,6 +58,11 @@ LAB_SETTINGS = {
     # no "official Jupyter news?" pop-up over the notebook, no update check
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False},
 }
+
+# JupyterLab page configuration of the test server: no check whether the
+# application needs a rebuild at each page load (it runs node twice per page;
+# the build is the installed one, whose version the environment check covers)
+LAB_PAGE_CONFIG = {"buildCheck": False, "buildAvailable": False}
 
 
 def in_ci() -> bool:
@@ -102,8 +111,12 @@ class Lab:
         for name, values in LAB_SETTINGS.items():
             (settings / name).parent.mkdir(parents=True, exist_ok=True)
             (settings / name).write_text(json.dumps(values))
+        config = state / "config"
+        (config / "labconfig").mkdir(parents=True)
+        (config / "labconfig" / "page_config.json").write_text(json.dumps(LAB_PAGE_CONFIG))
         env = dict(
             os.environ,
+            JUPYTER_CONFIG_DIR=str(config),
             JUPYTERLAB_SETTINGS_DIR=str(settings),
             JUPYTERLAB_WORKSPACES_DIR=str(state / "workspaces"),
             JUPYTER_RUNTIME_DIR=str(state / "runtime"),
@@ -114,6 +127,8 @@ class Lab:
         # retries a busy port would silently move the server elsewhere.
         command = [a for a in lab_command(self.port, root) if not a.startswith("--ServerApp.port_retries")]
         command += ["--ServerApp.port_retries=0", f"--IdentityProvider.token={self.token}"]
+        self.cleanups: list[Future] = []
+        self._cleaner = ThreadPoolExecutor(max_workers=2, thread_name_prefix="lab-cleanup")
         self.log = state / "server.log"
         self._log_file = self.log.open("wb")
         self.process = subprocess.Popen(command, env=env, stdout=self._log_file, stderr=subprocess.STDOUT, cwd=root)
@@ -162,8 +177,18 @@ class Lab:
             if error.code != 404:
                 raise
 
+    def delete_notebook_soon(self, name: str) -> None:
+        """``delete_notebook`` in a background thread (a kernel takes a
+        moment to shut down); ``stop`` waits for it and reports failures."""
+        self.cleanups.append(self._cleaner.submit(self.delete_notebook, name))
+
+    def cleanup_failures(self) -> list[str]:
+        self._cleaner.shutdown(wait=True)
+        return [f"{type(f.exception()).__name__}: {f.exception()}" for f in self.cleanups if f.exception()]
+
     def stop(self) -> None:
         """Stop the server by its PID (SIGTERM: it shuts its kernels down)."""
+        self._cleaner.shutdown(wait=True)
         if self.process.poll() is None:
             os.kill(self.process.pid, signal.SIGTERM)
             try:
@@ -196,6 +221,12 @@ def lab(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[Lab]
     server = Lab(root, state)
     try:
         yield server
+        failures = server.cleanup_failures()
+        left = sorted(p.name for p in root.iterdir() if p.suffix == ".ipynb")
+        sessions = server.api("GET", "/api/sessions")
+        assert not (failures or left or sessions), (
+            f"clean-up failed: {failures}; notebooks left: {left}; sessions left: {[s['path'] for s in sessions]}"
+        )
     finally:
         server.stop()
         shutil.rmtree(root, ignore_errors=True)
