@@ -28,7 +28,7 @@ from matplotlib.figure import Figure
 from ._checks import as_matrix, check_activation, check_int, check_mask, check_real, describe
 from .operator import SparseMatrix
 from .plotting import new_axes
-from .training import History, seed_data, seed_generator, train
+from .training import History, pass_loss, seed_data, seed_generator, train
 
 __all__ = [
     "CriticalPoint",
@@ -91,19 +91,8 @@ def _loss(
     Init: torch.Tensor, Omega: torch.Tensor, U: torch.Tensor, X: torch.Tensor, Y: torch.Tensor,
     iterations: int, activation: Activation | None, interim_weight: float,
 ) -> torch.Tensor:
-    """The loss of ``train`` for one U (same operations, same order)."""
-    M = Init + Omega * U
-    Z = X
-    interim = None
-    for k in range(iterations):
-        Z = M @ Z
-        if activation is not None:
-            Z = activation(Z, k)
-        if interim_weight:
-            step = torch.linalg.matrix_norm(Y - Z, ord="fro")
-            interim = step if interim is None else interim + step
-    loss = torch.linalg.matrix_norm(Y - Z, ord="fro")
-    return loss if interim is None else loss + interim_weight * interim
+    """The loss of ``train`` for one U (the same function computes both)."""
+    return pass_loss(Init + Omega * U, X, Y, iterations, activation, interim_weight)
 
 
 def loss_at(

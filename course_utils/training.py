@@ -24,7 +24,7 @@ import torch
 from ._checks import as_matrix, check_activation, check_int, check_real, describe
 from .operator import SparseMatrix
 
-__all__ = ["History", "seed_data", "seed_generator", "train", "iterate"]
+__all__ = ["History", "iterate", "pass_loss", "seed_data", "seed_generator", "train"]
 
 Activation = Callable[[torch.Tensor, int], torch.Tensor]
 
@@ -111,6 +111,38 @@ def _frobenius(A: torch.Tensor) -> torch.Tensor:
     return torch.linalg.matrix_norm(A, ord="fro")
 
 
+def pass_loss(
+    M: torch.Tensor,
+    X: torch.Tensor,
+    Y: torch.Tensor,
+    iterations: int,
+    activation: Activation | None = None,
+    interim_weight: float = 0.0,
+    check_output: bool = False,
+) -> torch.Tensor:
+    """The loss of one forward pass through the matrix ``M`` (checked inputs).
+
+    ``Z_0 = X``, ``Z_j = σ(M Z_{j-1}, j-1)``, and
+    ``L = ||Y - Z_k||_F + interim_weight · Σ_j ||Y - Z_j||_F``; the interim
+    sum is skipped when its weight is 0 (it would add exactly 0).
+    ``check_output`` checks what the activation returns (``train`` does so on
+    its first epoch).
+    """
+    Z = X
+    interim = None
+    for k in range(iterations):
+        Z = M @ Z
+        if activation is not None:
+            Z = activation(Z, k)
+            if check_output:
+                _check_activation_output(Z, X.shape)
+        if interim_weight:
+            step_loss = _frobenius(Y - Z)
+            interim = step_loss if interim is None else interim + step_loss
+    loss = _frobenius(Y - Z)
+    return loss if interim is None else loss + interim_weight * interim
+
+
 def _check_operator(S: Any) -> SparseMatrix:
     if not isinstance(S, SparseMatrix):
         raise TypeError(f"S must be a course_utils.SparseMatrix, got {describe(S)}")
@@ -184,21 +216,7 @@ def train(
     history = History(lr=lr, iterations=iterations, tol=tol)
     U = S.U
     for epoch in range(epochs):
-        M = S.matrix
-        Z = X
-        interim = None
-        for k in range(iterations):
-            Z = M @ Z
-            if activation is not None:
-                Z = activation(Z, k)
-                if epoch == 0:
-                    _check_activation_output(Z, X.shape)
-            if interim_weight:
-                step_loss = _frobenius(Y - Z)
-                interim = step_loss if interim is None else interim + step_loss
-        loss = _frobenius(Y - Z)
-        if interim is not None:
-            loss = loss + interim_weight * interim
+        loss = pass_loss(S.matrix, X, Y, iterations, activation, interim_weight, check_output=epoch == 0)
         value = loss.item()
         history.losses.append(value)
         if not math.isfinite(value):
