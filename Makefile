@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PORT   ?= 8888
 
-.PHONY: lab test install notebooks bench lock clean
+.PHONY: lab test install check notebooks bench lock clean
 
 install: $(STAMP)
 
@@ -21,6 +21,10 @@ $(STAMP): requirements.lock pyproject.toml
 # URL with its token is printed below.
 lab: $(STAMP)
 	$(PY) -m course_utils.lab --port $(PORT)
+
+# The environment check that `make lab` runs first.
+check: $(STAMP)
+	$(PY) -m course_utils.check
 
 # Every test: unit tests, then every notebook re-executed by nbval (strict).
 test: $(STAMP)
