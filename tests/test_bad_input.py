@@ -459,3 +459,27 @@ def test_accepts_lists_and_numpy_in_later_modules() -> None:
     fig = cu.plot_trajectory([Xt.tolist(), Xt.numpy(), Xt])
     assert fig.axes
     plt.close("all")
+
+
+def _chained_from_torch():
+    try:
+        torch.ones(2) @ torch.ones(3)
+    except RuntimeError as error:
+        raise ValueError("X does not fit") from error
+
+
+@pytest.mark.parametrize(
+    "call, argument",
+    [
+        (lambda: torch.ones(2) @ torch.ones(3), "X"),  # torch's own RuntimeError
+        (lambda: None, "X"),  # accepted
+        (lambda: cu.train(operator(), X, Y, lr=-1.0), "epochs"),  # names another argument
+        (_chained_from_torch, "X"),  # a clean message on top of an internal error
+        (lambda: np.asarray([["a"]], dtype=float), "a"),  # raised by NumPy, not course_utils
+    ],
+    ids=["internal error", "accepted", "other argument", "chained", "raised outside"],
+)
+def test_checker_catches_what_it_should(call: Callable[[], Any], argument: str) -> None:
+    """``check_bad_call`` itself fails on each way a bad call can go wrong."""
+    with pytest.raises((AssertionError, pytest.fail.Exception)):
+        check_bad_call(call, (argument,))

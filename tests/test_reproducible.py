@@ -4,23 +4,24 @@ Each test works on a temporary copy of ``notebooks/`` (with the project's
 ``nbval_sanitize.cfg``), so nothing here can write to the repository.
 
 - nbval (strict, the options of the test command) passes on every notebook
-  in a fresh pytest subprocess with ``OMP_NUM_THREADS=1``, and in another
-  with ``OMP_NUM_THREADS=2`` and ``ATEN_CPU_CAPABILITY=default`` (torch's
-  plain, non-vectorised CPU kernels).
+  in fresh pytest subprocesses, one after the other: with
+  ``OMP_NUM_THREADS=1``; with ``OMP_NUM_THREADS=2``; and with 2 threads
+  again plus ``ATEN_CPU_CAPABILITY=default`` (torch's plain, non-vectorised
+  CPU kernels). So 2 threads pass twice in a row (the second time on the
+  other code path too); the test command's own nbval run over
+  ``notebooks/`` (default thread count) is one more run.
 - Each notebook is executed twice with ``OMP_NUM_THREADS=2`` by
   ``course_utils.refresh.execute`` (what ``make notebooks`` uses to store
   outputs; the two runs side by side in two kernels). Once sanitized with
   ``nbval_sanitize.cfg``, the text outputs of the two executions are
-  identical, and identical to the stored ones: that is the comparison
-  nbval makes, done twice in a row with 2 threads. The test command's own
-  nbval run over ``notebooks/`` (default thread count) is one more run.
+  identical, and identical to the stored ones.
 - After each nbval run the copied folder is byte for byte what it was:
   nbval writes nothing into the notebooks and no notebook writes files
   beside itself. (``tests/conftest.py`` checks the same of the real
   ``notebooks/`` over the whole test session, ``git status`` included.)
 
 These tests are marked ``slow`` (together they execute every notebook
-four times) and are part of the default test command.
+five times) and are part of the default test command.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ def workdir(tmp_path_factory) -> Path:
 
 RUNS = {
     "omp1": {"OMP_NUM_THREADS": "1"},
+    "omp2": {"OMP_NUM_THREADS": "2"},
     "omp2-aten-default": {"OMP_NUM_THREADS": "2", "ATEN_CPU_CAPABILITY": "default"},
 }
 #: the environment of the two executions compared with each other
@@ -192,3 +194,22 @@ def test_executing_twice_gives_the_same_outputs(workdir: Path, tmp_path: Path, p
             if out_a != out_b:
                 problems.append(f"code cell {cell}, {label} differ:\n  {out_a!r}\n  {out_b!r}")
     assert not problems, f"{path.name}:\n" + "\n".join(p[:1500] for p in problems)
+
+
+def test_comparison_sees_differences_but_not_addresses() -> None:
+    """The sanitized comparison above: a changed number differs, a memory
+    address or a kernel path does not, and ignored cells are left out."""
+    import nbformat
+
+    def notebook(text: str, ignored: str = "widget") -> nbformat.NotebookNode:
+        nb = nbformat.v4.new_notebook()
+        printed = nbformat.v4.new_code_cell("print(x)")
+        printed.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)]
+        slider = nbformat.v4.new_code_cell("_ = interact(f)", metadata={"tags": ["nbval-ignore-output"]})
+        slider.outputs = [nbformat.v4.new_output("stream", name="stdout", text=ignored)]
+        nb.cells = [printed, slider]
+        return nb
+
+    base = sanitized_outputs(notebook("loss 0.1234 at <object at 0x7f00aa> in /tmp/ipykernel_12/3456.py"))
+    assert base == sanitized_outputs(notebook("loss 0.1234 at <object at 0x55bb01> in /tmp/ipykernel_99/1.py", "other"))
+    assert base != sanitized_outputs(notebook("loss 0.1235 at <object at 0x7f00aa> in /tmp/ipykernel_12/3456.py"))

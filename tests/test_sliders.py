@@ -274,3 +274,32 @@ def test_every_explorer_belongs_to_a_notebook(name: str) -> None:
     notebook = NOTEBOOK_DIR / f"{EXPLORERS[name].notebook}.ipynb"
     assert notebook.exists(), f"{name} is registered for {notebook.name}, which does not exist"
     assert name in {n for _, n, _, _ in interact_cells(notebook)}, f"{notebook.name} has no interact({name}, ...)"
+
+
+def _fake_notebook(folder: Path, *, tagged: bool = True, drawn: bool = True, picture: bool = True) -> Path:
+    """A notebook 01 of two cells: the plain drawing cell and the slider cell."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    plain = nbformat.v4.new_code_cell("explore_training()")
+    if picture:
+        plain.outputs = [nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"})]
+    slider = nbformat.v4.new_code_cell("_ = interact(explore_training, **explore_training.controls())")
+    if tagged:
+        slider.metadata["tags"] = ["nbval-ignore-output"]
+    nb.cells = ([plain] if drawn else []) + [slider]
+    path = folder / "01_linear_operator.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.mark.parametrize(
+    "broken", [{"tagged": False}, {"drawn": False}, {"picture": False}], ids=["untagged", "not drawn first", "no picture"]
+)
+def test_notebook_check_catches_mistakes(tmp_path: Path, broken: dict) -> None:
+    """The notebook check above fails on each mistake it looks for, and passes a correct notebook."""
+    if "explore_training" not in EXPLORERS:
+        pytest.fail("this self-test uses notebook 01's explorer explore_training")
+    test_notebook_sliders_are_registered_and_drawn_first(_fake_notebook(tmp_path))
+    with pytest.raises(AssertionError):
+        test_notebook_sliders_are_registered_and_drawn_first(_fake_notebook(tmp_path, **broken))
