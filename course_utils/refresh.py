@@ -16,9 +16,10 @@ from pathlib import Path
 __all__ = ["execute", "main"]
 
 
-def execute(path: str | Path, timeout: int = 600):
+def execute(path: str | Path, timeout: int = 300):
     """Run the notebook at ``path`` in a fresh ``python3`` kernel started in
-    its folder; return the executed ``nbformat`` notebook (not saved)."""
+    its folder; return the executed ``nbformat`` notebook (not saved).
+    ``timeout`` bounds each cell, in seconds."""
     import nbformat
     from nbclient import NotebookClient
 
