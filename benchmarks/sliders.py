@@ -8,6 +8,8 @@ For every explorer of every notebook (the registry in course_utils.explorers):
     learner has not seen yet), 'warm' does not (a value seen before);
   * a bare render of an empty figure of the same size, measured side by side,
     and the ratio cold / bare.
+Figures are drawn with the settings of ``course_utils.setup()``, which every
+notebook calls first.
 Then each notebook's time under strict nbval, kernel start included.
 
     python benchmarks/sliders.py [--reps 7] [--no-nbval]
@@ -125,6 +127,7 @@ def main() -> int:
     args = parser.parse_args()
     import torch
 
+    course_utils.setup()  # as every notebook does first (figure dpi, print precision)
     print(f"course_utils {course_utils.__version__}, torch {torch.__version__}, "
           f"{torch.get_num_threads()} threads, {os.cpu_count()} CPUs; median of {args.reps}")
     print()
