@@ -65,7 +65,7 @@ from torch import nn
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from course_utils import from_sequential, random_mask  # noqa: E402
-from course_utils.sparse import CSR_CROSSOVER, CSRSparse, DenseMasked, make_operator  # noqa: E402
+from course_utils.storage import CSR_CROSSOVER, CSRSparse, DenseMasked, make_operator  # noqa: E402
 
 SIZES = ([64, 128, 128, 10], [784, 256, 256, 10])
 BATCH = 256

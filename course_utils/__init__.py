@@ -18,7 +18,7 @@ Notebook 05  per_row, RowActivation, Elementwise (cube, tanh, relu, identity), p
              compose (a >> b), cube_solution, chain_mask, lower_mask, iterate_map,
              state_changes, settling_iteration, settling_table, train_on_seed, plot_drift
 Notebook 06  distances, format_vector, plot_losses (interim losses: train(..., interim_weight=w))
-Notebook 07  mlp_mask, random_mask, from_sequential, IteratedMap (storage in course_utils.sparse:
+Notebook 07  mlp_mask, random_mask, from_sequential, IteratedMap (storage in course_utils.storage:
              DenseMasked, BlockSparse, CSRSparse; experiments and figures in course_utils.digits)
 """
 

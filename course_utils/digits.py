@@ -23,7 +23,7 @@ from torch import nn
 from ._checks import check_int, check_real, describe
 from .mlp import IteratedMap, mlp_mask, random_mask
 from .plotting import new_axes
-from .sparse import CSR_CROSSOVER, check_sizes, slot_slices
+from .storage import CSR_CROSSOVER, check_sizes, slot_slices
 
 __all__ = [
     "accuracy",

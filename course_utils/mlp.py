@@ -35,7 +35,7 @@ import torch
 from torch import nn
 
 from ._checks import as_matrix, check_int, describe
-from .sparse import check_sizes, make_operator, slot_slices
+from .storage import check_sizes, make_operator, slot_slices
 
 __all__ = ["ELEMENTWISE", "IteratedMap", "from_sequential", "mlp_mask", "random_mask"]
 
@@ -110,7 +110,7 @@ class IteratedMap(nn.Module):
         activations: one per slot 1..L, each an elementwise module or None
             (identity); default ReLU on hidden slots, identity on the output.
         kind: storage of S: "auto", "dense", "blocks" or "csr" (see
-            ``course_utils.sparse``).
+            ``course_utils.storage``).
         dtype: floating dtype (default torch's default dtype).
         generator: a ``torch.Generator`` for the default U.
 

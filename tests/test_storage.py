@@ -17,7 +17,7 @@ import pytest
 import torch
 
 from course_utils import mlp_mask, random_mask
-from course_utils.sparse import (
+from course_utils.storage import (
     CSR_CROSSOVER,
     BlockSparse,
     CSRSparse,
@@ -103,7 +103,7 @@ def test_csr_backward_by_finite_differences():
     def product(v, z):
         with torch.no_grad():
             op.values.copy_(v)
-        from course_utils.sparse import _CSRMatmul
+        from course_utils.storage import _CSRMatmul
 
         return _CSRMatmul.apply(v, z, op)
 
