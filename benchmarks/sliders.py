@@ -1,6 +1,6 @@
 """How immediate the sliders feel, and how long each notebook takes under nbval.
 
-For every explorer of every notebook (the registry in course_utils.explorers):
+For every explorer of every notebook (``course_utils.lessons.explorers()``):
   * its median time per call, computing and rendering the figure to PNG as the
     inline backend does, at the defaults and at its most expensive setting
     (the slowest corner of the controls' ranges, found by trying them all);
@@ -34,7 +34,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 import course_utils  # noqa: E402
-from course_utils.explorers import control_values, load_all  # noqa: E402
+from course_utils.lessons import explorers  # noqa: E402
+from course_utils.lessons.explorer import control_values  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -136,7 +137,7 @@ def main() -> int:
     print(header)
     print("-" * len(header))
     misses = 0
-    for explorer in sorted(load_all().values(), key=lambda e: (e.notebook, e.name)):
+    for explorer in sorted(explorers().values(), key=lambda e: (e.notebook, e.name)):
         row = bench_explorer(explorer, args.reps)
         for label, goal in [("default", 100.0), ("max", 300.0)]:
             cold, warm, bare = row[label]

@@ -25,25 +25,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 import torch
 
-from ._checks import as_matrix, check_activation, check_real, describe
-
-__all__ = [
-    "Activation",
-    "Compose",
-    "ELEMENTWISE",
-    "Elementwise",
-    "Injection",
-    "RowActivation",
-    "compose",
-    "cube",
-    "cube_solution",
-    "identity",
-    "per_row",
-    "plot_elementwise",
-    "relu",
-    "seed_inplace_cube",
-    "tanh",
-]
+from ._checks import as_matrix, check_activation, describe
 
 Function = Callable[[torch.Tensor], torch.Tensor]
 
@@ -136,12 +118,19 @@ def _identity(z: torch.Tensor) -> torch.Tensor:
 
 #: z ↦ z³, the seed's nonlinearity (odd, flat at 0: f'(0) = 0)
 cube = Elementwise(_cube, "cube")
+
+
 #: z ↦ tanh z (odd, slope 1 at 0, saturates at ±1)
 tanh = Elementwise(torch.tanh, "tanh")
+
+
 #: z ↦ max(z, 0)
 relu = Elementwise(torch.relu, "relu")
+
+
 #: z ↦ z (the linear case)
 identity = Elementwise(_identity, "identity")
+
 
 #: the named elementwise functions, by name
 ELEMENTWISE: dict[str, Elementwise] = {f.name: f for f in (cube, tanh, relu, identity)}
@@ -308,76 +297,3 @@ class Compose(Activation):
 def compose(*parts: Callable) -> Compose:
     """The activation "first ``parts[0]``, then ``parts[1]``, ...", same as ``a >> b >> ...``."""
     return Compose(*parts)
-
-
-def seed_inplace_cube(Z: torch.Tensor, k: int = 0) -> torch.Tensor:
-    """The seed's commented-out activation, kept to show why the course avoids it (notebook 05).
-
-    ``Z[1, :] = Z[1, :]**3`` edits Z in place. The cube's backward pass needs
-    the row it was given; the assignment overwrites it, so ``backward`` (and
-    ``train``) fail with "modified by an inplace operation". Use
-    ``per_row(1, "cube")`` instead.
-    """
-    Z = _check_state(Z)
-    if Z.shape[0] < 2:
-        raise ValueError(f"Z must have at least 2 rows (the seed cubes row 1), got shape {tuple(Z.shape)}")
-    Z[1, :] = Z[1, :] ** 3
-    return Z
-
-
-def cube_solution(a: float = 1.0, target: float = 2.0, dtype: torch.dtype = torch.float64) -> torch.Tensor:
-    """An exact S for the seed's data with the cube on the hidden row (notebook 05).
-
-    For X = e1, Y = target·e3 and σ = cube on row 1 (0-based), two iterations:
-
-        S e1 = a·e2,   S e2 = (target / a³)·e3,   S e3 = 0
-
-    gives σ(S X) = a³·e2 and σ(S σ(S X)) = (target / a³)·a³·e3 = Y, for every
-    a ≠ 0: a one-parameter family, as in the linear case of notebook 04.
-
-    Args:
-        a: the hidden value before the cube (a ≠ 0).
-        target: the size of Y along e3 (the seed's 2).
-        dtype: the dtype of the returned 3 x 3 matrix.
-    """
-    a = check_real(a, "a")
-    target = check_real(target, "target")
-    if a == 0:
-        raise ValueError("a must be nonzero (S e2 = target / a³ · e3), got 0.0")
-    S = torch.zeros((3, 3), dtype=dtype)
-    S[1, 0] = a
-    S[2, 1] = target / a**3
-    return S
-
-
-def plot_elementwise(names: Iterable[str] | None = None, span: float = 2.0):
-    """The named elementwise functions f(z) on [-span, span], one panel each (notebook 05).
-
-    Args:
-        names: which of ``ELEMENTWISE`` to draw; all of them by default.
-        span: half-width of the z-range drawn (> 0).
-    """
-    import matplotlib.pyplot as plt
-
-    span = check_real(span, "span", minimum=0.0, strict=True)
-    if names is not None and (isinstance(names, str) or not isinstance(names, Iterable)):
-        raise TypeError(f"names must be a list of names from {sorted(ELEMENTWISE)} or None, got {describe(names)}")
-    names = list(ELEMENTWISE) if names is None else list(names)
-    for name in names:
-        if not isinstance(name, str):
-            raise TypeError(f"names must hold names from {sorted(ELEMENTWISE)}, got {describe(name)}")
-        if name not in ELEMENTWISE:
-            raise ValueError(f"names must be taken from {sorted(ELEMENTWISE)}, got {name!r}")
-    if not names:
-        raise ValueError("names must hold at least one name, got none")
-    z = torch.linspace(-span, span, 201, dtype=torch.float64)
-    fig, axes = plt.subplots(1, len(names), figsize=(2.3 * len(names) + 0.4, 2.4), layout="constrained",
-                             sharey=True, squeeze=False)
-    for ax, name in zip(axes[0], names):
-        ax.plot(z.numpy(), ELEMENTWISE[name](z[:, None])[:, 0].numpy())
-        ax.plot(z.numpy(), z.numpy(), color="grey", linewidth=0.8, linestyle=":")
-        ax.set_title(name)
-        ax.set_xlabel("z")
-        ax.set_ylim(-span * 1.2, span * 1.2)
-    axes[0, 0].set_ylabel("f(z)   (dotted: z)")
-    return fig

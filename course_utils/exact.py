@@ -13,15 +13,39 @@ one when X has fewer columns than rows (a whole family solves it), and the
 least-squares one when it has more (none solves it exactly).
 """
 
+# ---- from lifting.py:
+# """Exact solutions when S is applied several times, by lifting (notebook 04).
+# 
+# Two applications, ``S S X = Y``, are quadratic in S. Choose the hidden state
+# ``H = S X`` yourself (n x m, like X); then both steps are linear in S and
+# can be stacked side by side:
+# 
+#     S [X  H] = [H  Y]
+# 
+# which is one application of S to the lifted data ``[X H]`` with targets
+# ``[H Y]``: notebook 02's ``exact_solution`` solves it. For k applications
+# choose k - 1 hidden states: ``S [X H_1 ... H_{k-1}] = [H_1 ... H_{k-1} Y]``.
+# 
+# For the seed's data (X = e1, Y = 2·e3) and H = a·e2 this gives the
+# one-parameter family ``S(a) = a·e2e1ᵀ + (2/a)·e3e2ᵀ``: S²X = Y for every
+# a ≠ 0, a 1-1-1 network living just below the diagonal.
+# 
+# Which mask entries does a solution need? Entry (i, j) of S carries the
+# signal from coordinate j to coordinate i, so ``S^k`` can move e1 to e3 only
+# along a route e1 → e_{j_1} → ... → e3 of k allowed entries; ``(Ω^k)[3, 1]``
+# counts those routes. With Init = 0 and no route, row 3 of ``S^k X`` is 0
+# whatever U is, so the loss can never go below ``|Y[3]| = 2``.
+# """
+
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import torch
 
 from ._checks import as_matrix, check_mask
-
-__all__ = ["exact_solution", "residual"]
 
 
 def _prepare(X: Any, Y: Any, Init: Any, Omega: Any) -> tuple[torch.Tensor, ...]:
@@ -67,3 +91,97 @@ def residual(X: Any, Y: Any, U: Any, Init: Any = None, Omega: Any = None) -> flo
     X, Y, Init, Omega = _prepare(X, Y, Init, Omega)
     U = as_matrix(U, "U", rows=X.shape[0], cols=X.shape[0], dtype=X.dtype)
     return float(torch.linalg.matrix_norm((Init + Omega * U) @ X - Y, ord="fro"))
+
+
+@dataclass
+class Lifting:
+    """A solution of ``S [X H_1 ... H_{k-1}] = [H_1 ... H_{k-1} Y]``.
+
+    Attributes:
+        U: the update (n x n); ``S = Init + Ω ⊙ U``.
+        matrix: S itself.
+        hidden: the hidden states H_1, ..., H_{k-1} that were chosen.
+        lifted_residual: ``||S [X H] - [H Y]||_F``, the error of the stacked
+            one-step problem (0 when the lifted problem is solvable).
+        loss: ``||S^k X - Y||_F``, the training loss of the solution (no
+            activation).
+    """
+
+    U: torch.Tensor
+    matrix: torch.Tensor
+    hidden: list[torch.Tensor]
+    lifted_residual: float
+    loss: float
+
+    @property
+    def iterations(self) -> int:
+        return len(self.hidden) + 1
+
+    def __repr__(self) -> str:
+        return (
+            f"Lifting({self.iterations} iterations, lifted residual {self.lifted_residual:.4f}, "
+            f"loss ||S^{self.iterations} X - Y|| = {self.loss:.4f})"
+        )
+
+
+def lift_solve(X: Any, Y: Any, hidden: Any, Init: Any = None, Omega: Any = None) -> Lifting:
+    """Solve ``S^k X = Y`` exactly by lifting, for chosen hidden states (notebook 04).
+
+    Stacks ``A = [X H_1 ... H_{k-1}]`` and ``B = [H_1 ... H_{k-1} Y]`` and
+    returns notebook 02's ``exact_solution(A, B, Init, Omega)``: per row the
+    minimum-norm least-squares U over the mask's free entries.
+
+    Args:
+        X: inputs as columns, n x m.
+        Y: targets, n x m.
+        hidden: one n x m hidden state H (k = 2 applications) or a list of
+            k - 1 of them (H_j is meant to be S^j X).
+        Init: fixed part of S, n x n; zeros if None.
+        Omega: 0/1 mask, n x n; all ones if None.
+
+    Returns:
+        a ``Lifting`` with U, S, the hidden states, the lifted residual and
+        the loss ``||S^k X - Y||_F``.
+    """
+    X = as_matrix(X, "X")
+    n, m = X.shape
+    Y = as_matrix(Y, "Y", dtype=X.dtype)
+    if Y.shape != X.shape:
+        raise ValueError(f"Y must have the shape of X {(n, m)}, got shape {tuple(Y.shape)}")
+    states = _hidden_states(hidden, n, m)
+    H = []
+    for j, h in enumerate(states):
+        name = "hidden" if len(states) == 1 else f"hidden[{j}]"
+        h = as_matrix(h, name, dtype=X.dtype)
+        if h.shape != (n, m):
+            raise ValueError(f"{name} must have the shape of X {(n, m)} (a hidden state per example), got shape {tuple(h.shape)}")
+        H.append(h)
+    Init_t = torch.zeros((n, n), dtype=X.dtype) if Init is None else as_matrix(Init, "Init", rows=n, cols=n, dtype=X.dtype)
+    Omega_t = torch.ones((n, n), dtype=X.dtype) if Omega is None else check_mask(Omega, "Omega", n, X.dtype)
+    A = torch.cat([X] + H, dim=1)
+    B = torch.cat(H + [Y], dim=1)
+    U = exact_solution(A, B, Init_t, Omega_t)
+    S = Init_t + Omega_t * U
+    lifted = float(torch.linalg.matrix_norm(S @ A - B, ord="fro"))
+    Z = X
+    for _ in range(len(H) + 1):
+        Z = S @ Z
+    loss = float(torch.linalg.matrix_norm(Y - Z, ord="fro"))
+    return Lifting(U, S, H, lifted, loss)
+
+
+def _hidden_states(hidden: Any, n: int, m: int) -> list:
+    """One hidden state or a list of them, as a list."""
+    if isinstance(hidden, (torch.Tensor, np.ndarray)):
+        return list(hidden) if hidden.ndim == 3 else [hidden]
+    if isinstance(hidden, (list, tuple)):
+        if len(hidden) == 0:
+            raise ValueError(f"hidden must be an n x m matrix ({n} x {m}) or a non-empty list of them, got an empty list")
+        if all(isinstance(h, (torch.Tensor, np.ndarray)) for h in hidden):
+            return list(hidden)
+        try:
+            depth = np.asarray(hidden, dtype=float).ndim
+        except (TypeError, ValueError):
+            depth = 2  # let as_matrix name the problem
+        return list(hidden) if depth == 3 else [hidden]
+    return [hidden]  # as_matrix raises a TypeError naming it

@@ -4,12 +4,41 @@ Every function returns the matplotlib ``Figure`` it drew on (made with
 ``pyplot`` so that a notebook shows it with ``plt.show()``).
 """
 
+# ---- from trajectory.py:
+# """Trajectories of the iterated map, drawn (notebook 04, reused by 05 and 06).
+# 
+# A trajectory is the list of states ``[Z_0, Z_1, ..., Z_k]`` with ``Z_0 = X``
+# and ``Z_j = σ(S Z_{j-1})``, each an n x m matrix (m examples as columns), as
+# ``course_utils.iterate`` returns it. ``plot_trajectory`` lays the states side
+# by side as one heatmap: a block of m columns per iteration, rows = the n
+# coordinates of the state, so one sees the signal travel through the rows
+# (for the seed's data: e1 → a·e2 → 2·e3).
+# """
+
+# ---- from fixed_points.py:
+# """Iterating past the trained depth: fixed points and drift (notebooks 05 and 06).
+# 
+# A map trained for k iterations is only asked about Z_k. Iterate it further,
+# 
+#     Z_0 = X,   Z_j+1 = σ(S Z_j, j),
+# 
+# and watch the change per iteration ``c_j = ||Z_j+1 - Z_j||_F``. When it is
+# 0 from some j on, Z_j is a fixed point: ``σ(S Z_j) = Z_j``; otherwise the state
+# drifts. Two ways to a fixed point:
+# 
+# - an MLP's layout (notebook 05): S nonzero only below the diagonal, outside
+#   the data rows, so that the signal moves down one block per iteration, and
+#   the data rows clamped to X at every iteration (``Injection``): after as many
+#   iterations as layers every row holds its layer's output and nothing changes;
+# - interim losses (notebook 06): the summed loss ``Σ_j ||Y - Z_j||`` asks for
+#   Z_j ≈ Y at every j, hence S Y ≈ Y: Y itself becomes (nearly) fixed.
+# """
+
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from matplotlib.axes import Axes
@@ -19,13 +48,21 @@ from ._checks import check_int, describe
 from .operator import SparseMatrix
 from .training import History
 
-__all__ = ["plot_loss", "plot_matrices", "new_axes"]
-
 #: the smallest value drawn on a log axis (an exact zero loss would vanish)
 LOG_FLOOR = 1e-12
 
+
 #: fixed margins of a loss curve's own figure (it is redrawn by sliders)
 LOSS_MARGINS = {"left": 0.13, "right": 0.97, "bottom": 0.14, "top": 0.9}
+
+
+def _pyplot():
+    """matplotlib.pyplot, imported when the first figure is drawn (not on
+    ``import course_utils``): figures are made with pyplot so that a
+    notebook shows them with ``plt.show()``."""
+    import matplotlib.pyplot as plt
+
+    return plt
 
 
 def new_axes(
@@ -40,7 +77,7 @@ def new_axes(
     constrained layout costs more than half of a small figure's redraw.
     """
     if ax is None:
-        fig, ax = plt.subplots(figsize=figsize, layout=None if margins else "constrained")
+        fig, ax = _pyplot().subplots(figsize=figsize, layout=None if margins else "constrained")
         if margins:
             fig.subplots_adjust(**margins)
     elif not isinstance(ax, Axes):
@@ -141,7 +178,7 @@ def plot_matrices(
     if annotate is None:
         annotate = all(max(a.shape) <= 8 for a in arrays.values())
     count = len(arrays)
-    fig, axes = plt.subplots(1, count, figsize=(2.4 * count + 0.4, 2.8), layout="constrained", squeeze=False)
+    fig, axes = _pyplot().subplots(1, count, figsize=(2.4 * count + 0.4, 2.8), layout="constrained", squeeze=False)
     for ax, (name, array) in zip(axes[0], arrays.items()):
         finite = array[np.isfinite(array)]
         bound = float(np.abs(finite).max()) if finite.size else 1.0
@@ -158,3 +195,227 @@ def plot_matrices(
     if title is not None:
         fig.suptitle(title)
     return fig
+
+
+_SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def state_labels(count: int, operator: str = "S", start: str = "X") -> list[str]:
+    """Default names of ``count`` states: ``X, SX, S²X, S³X, ...``.
+
+    Args:
+        count: how many states (>= 0).
+        operator: the symbol of the map ("S", or e.g. "σS" with an activation).
+        start: the symbol of the first state.
+    """
+    count = check_int(count, "count", minimum=0)
+    if not isinstance(operator, str) or not isinstance(start, str):
+        raise TypeError(f"operator and start must be strings, got {describe(operator)} and {describe(start)}")
+    labels = []
+    for j in range(count):
+        power = "" if j < 2 else str(j).translate(_SUPERSCRIPTS)
+        labels.append(start if j == 0 else f"{operator}{power}{start}" if len(operator) == 1 else f"({operator}){power}{start}")
+    return labels
+
+
+def _as_state(value: Any, name: str) -> np.ndarray:
+    """A state as a 2-D float array (a 1-D vector becomes one column)."""
+    if isinstance(value, torch.Tensor):
+        value = value.detach().cpu().double().numpy()
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name} must be a matrix of numbers (tensor, array or nested list), got {describe(value)}") from err
+    if array.ndim == 1:
+        array = array[:, None]
+    if array.ndim != 2 or array.size == 0:
+        raise ValueError(f"{name} must be a non-empty n x m matrix (or a vector), got shape {array.shape}")
+    return array
+
+
+def plot_trajectory(
+    states: Sequence[Any],
+    labels: Sequence[str] | None = None,
+    target: Any = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Draw the states ``Z_0, ..., Z_k`` of an iterated map side by side.
+
+    One heatmap (red positive, blue negative, values written in the cells when
+    small enough): column block j holds the m columns of ``Z_j``; row i is the
+    i-th coordinate ``e_i`` of the state. A non-finite entry (a diverged run)
+    is drawn grey and written as "nan"/"inf".
+
+    Args:
+        states: the trajectory, a list of n x m matrices (tensors, arrays or
+            nested lists; a 1-D vector counts as one column), e.g. what
+            ``course_utils.iterate`` returns.
+        labels: one name per state; default ``X, SX, S²X, ...``.
+        target: optional n x m target Y, drawn after a gap as the last block.
+        ax: matplotlib Axes to draw on; a new figure when None.
+        title: the axes' title; a default one when None.
+
+    Returns:
+        the matplotlib Figure.
+    """
+    if isinstance(states, (torch.Tensor, np.ndarray)) or not isinstance(states, Sequence) or isinstance(states, str):
+        raise TypeError(f"states must be a list of n x m matrices, got {describe(states)}")
+    if len(states) == 0:
+        raise ValueError("states must hold at least one state, got an empty list")
+    arrays = [_as_state(s, f"states[{j}]") for j, s in enumerate(states)]
+    shape = arrays[0].shape
+    for j, a in enumerate(arrays):
+        if a.shape != shape:
+            raise ValueError(f"states[{j}] must have the shape of states[0] {shape}, got shape {a.shape}")
+    if labels is None:
+        labels = state_labels(len(arrays))
+    else:
+        if isinstance(labels, str) or not isinstance(labels, Sequence):
+            raise TypeError(f"labels must be a list of strings or None, got {describe(labels)}")
+        labels = [str(label) for label in labels]
+        if len(labels) != len(arrays):
+            raise ValueError(f"labels must have one name per state ({len(arrays)}), got {len(labels)}")
+    blocks = list(arrays)
+    names = list(labels)
+    if target is not None:
+        target_array = _as_state(target, "target")
+        if target_array.shape != shape:
+            raise ValueError(f"target must have the shape of the states {shape}, got shape {target_array.shape}")
+        blocks.append(target_array)
+        names.append("target Y")
+
+    n, m = shape
+    # One blank column between blocks of several examples; the target always
+    # stands one blank column apart.
+    gap = 1 if m > 1 else 0
+    starts, col = [], 0
+    for b in range(len(blocks)):
+        if target is not None and b == len(blocks) - 1:
+            col += 1 - gap
+        starts.append(col)
+        col += m + gap
+    width = starts[-1] + m
+    grid = np.full((n, width), np.nan)
+    for block, start in zip(blocks, starts):
+        grid[:, start : start + m] = block
+
+    if ax is None:
+        ax = new_axes(figsize=(min(1.0 + 0.55 * width + 0.6, 11.0), min(1.2 + 0.45 * n, 6.0)))
+    else:
+        ax = new_axes(ax)
+    finite = grid[np.isfinite(grid)]
+    bound = float(np.abs(finite).max()) if finite.size else 1.0
+    bound = bound if bound > 0 and math.isfinite(bound) else 1.0
+    cmap = _cmap()
+    ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, vmin=-bound, vmax=bound, aspect="auto")
+    # Grey cells where a state holds nan/inf (the gaps stay white).
+    for block, start in zip(blocks, starts):
+        bad = ~np.isfinite(block)
+        for i, j in zip(*np.nonzero(bad)):
+            ax.add_patch(_cell(start + j, i, "lightgrey"))
+    if width * n <= 120:
+        for block, start in zip(blocks, starts):
+            for (i, j), v in np.ndenumerate(block):
+                text = _short(v)
+                colour = "white" if math.isfinite(v) and abs(v) > 0.6 * bound else "black"
+                ax.text(start + j, i, text, ha="center", va="center", fontsize=8, color=colour)
+    centres = [s + (m - 1) / 2 for s in starts]
+    ax.set_xticks(centres)
+    ax.set_xticklabels(names)
+    ax.set_yticks(range(n))
+    ax.set_yticklabels([f"e{i + 1}" for i in range(n)])
+    ax.tick_params(length=0)
+    ax.grid(False)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    if title is None:
+        title = "trajectory: one column per iteration" if m == 1 else "trajectory: one block of columns per iteration"
+    ax.set_title(title)
+    return ax.figure
+
+
+def _short(v: float) -> str:
+    if not math.isfinite(v):
+        return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
+    if abs(v) < 5e-3:
+        return "0"
+    if abs(v) >= 1e3:
+        return f"{v:.0e}"
+    return f"{v:.2f}"
+
+
+def _cell(x: float, y: float, colour: str):
+    from matplotlib.patches import Rectangle
+
+    return Rectangle((x - 0.5, y - 0.5), 1, 1, facecolor=colour, edgecolor="none")
+
+
+def _cmap():
+    import matplotlib
+
+    return matplotlib.colormaps["RdBu_r"].with_extremes(bad="white")
+
+
+#: the smallest change drawn on a log axis (an exact 0 would vanish)
+FLOOR = 1e-12
+
+
+def light_log_axis(ax: Axes) -> Axes:
+    """Plain-text labels at the powers of ten and no minor ticks on a log y axis.
+
+    Same picture as matplotlib's default, drawn in about half the time: the
+    default writes each label with mathtext ($10^{-2}$) and builds eight
+    minor ticks per decade. Keeps sliders quick (notebooks 05, 06).
+    """
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
+
+    ax.yaxis.set_major_locator(LogLocator(base=10, numticks=8))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_minor_locator(NullLocator())
+    return ax
+
+
+def plot_losses(histories: Mapping[str, History], title: str | None = None, ax: Axes | None = None) -> Figure:
+    """Several loss curves on one log axis (notebooks 05, 06).
+
+    Each curve ends in a marker at its stopping epoch: a dot when it
+    converged, a square when the epochs ran out, a red cross at the last finite
+    loss when it diverged; the legend gives the stopping epoch. ``tol`` is the
+    dotted line.
+
+    Args:
+        histories: label -> History (what ``train`` returns).
+        title: the axes' title.
+        ax: matplotlib Axes to draw on; a new figure when None.
+    """
+    if not isinstance(histories, Mapping) or not histories:
+        raise TypeError(f"histories must be a non-empty dict label -> History, got {describe(histories)}")
+    for label, history in histories.items():
+        if not isinstance(history, History):
+            raise TypeError(f"histories[{label!r}] must be a History (what train returns), got {describe(history)}")
+    ax = new_axes(ax, figsize=(6.5, 3.5))
+    for label, history in histories.items():
+        losses = np.asarray(history.losses, dtype=float)
+        finite = np.isfinite(losses)
+        epochs = np.arange(len(losses))
+        word = "diverged" if history.diverged else "converged" if history.converged else "stopped"
+        (line,) = ax.plot(epochs[finite], np.maximum(losses[finite], FLOOR),
+                          label=f"{label}: {word} at {history.stop_epoch}")
+        if finite.any():
+            last = int(epochs[finite][-1])
+            marker, colour = ("x", "red") if history.diverged else ("o" if history.converged else "s", line.get_color())
+            ax.plot([last], [max(losses[last], FLOOR)], marker, color=colour, markersize=6)
+    tols = {h.tol for h in histories.values() if h.tol > 0}
+    for tol in tols:
+        ax.axhline(tol, color="grey", linestyle=":", linewidth=1)
+    ax.set_yscale("log")
+    light_log_axis(ax)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    right = max(h.stop_epoch for h in histories.values())
+    ax.set_xlim(0, max(right, 1) * 1.05)
+    ax.legend(fontsize=8, loc="lower left")
+    if title is not None:
+        ax.set_title(title)
+    return ax.figure

@@ -24,8 +24,6 @@ import torch
 from ._checks import as_matrix, check_activation, check_int, check_real, describe
 from .operator import SparseMatrix
 
-__all__ = ["History", "iterate", "pass_loss", "seed_data", "seed_generator", "train"]
-
 Activation = Callable[[torch.Tensor, int], torch.Tensor]
 
 
@@ -84,27 +82,6 @@ class History:
             f"History({len(self.losses)} epochs, {self.status}, "
             f"final loss {self.final_loss:.5g})"
         )
-
-
-def seed_data(dtype: torch.dtype | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """The seed notebook's training data: ``X = e1``, ``Y = 2 e3`` as 3 x 1 columns."""
-    X = torch.tensor([[1.0], [0.0], [0.0]], dtype=dtype)
-    Y = torch.tensor([[0.0], [0.0], [2.0]], dtype=dtype)
-    return X, Y
-
-
-def seed_generator() -> torch.Generator:
-    """A generator in the state the seed notebook's RNG had when it built its S.
-
-    The seed called ``torch.manual_seed(123)`` and then drew a 3 x 2 padding and
-    two 3 x 3 ``Init`` matrices (for its exact solution) before the ``Init`` of
-    the operator it trained. Replaying those draws on a private generator gives
-    the same ``Init`` without touching the global RNG.
-    """
-    generator = torch.Generator().manual_seed(123)
-    for shape in [(3, 2), (3, 3), (3, 3)]:
-        torch.rand(shape, generator=generator)
-    return generator
 
 
 def _frobenius(A: torch.Tensor) -> torch.Tensor:

@@ -14,7 +14,9 @@ import pytest
 import torch
 
 import course_utils as cu
+from course_utils import activations
 from course_utils.activations import Compose, Elementwise, Injection, RowActivation
+from course_utils.lessons import nonlinear_activations as nonlinear
 
 REFERENCE = {
     "cube": lambda z: z**3,
@@ -34,7 +36,7 @@ def state(n: int = 4, m: int = 3, seed: int = 0, dtype=torch.float64) -> torch.T
 def test_elementwise_matches_numpy(name: str) -> None:
     Z = state()
     expected = REFERENCE[name](Z.numpy().copy())
-    got = cu.ELEMENTWISE[name](Z, 0)
+    got = activations.ELEMENTWISE[name](Z, 0)
     assert np.allclose(got.numpy(), expected, rtol=1e-12, atol=1e-12)
     assert getattr(cu, name)(Z, 5).shape == Z.shape  # k is accepted and ignored
 
@@ -65,9 +67,9 @@ def test_row_activation_with_several_functions_and_row_groups() -> None:
 def test_seed_inplace_cube_gives_the_same_values_but_breaks_autograd() -> None:
     X, Y = cu.seed_data()
     Z = state(n=3, m=1, dtype=torch.float32)
-    assert torch.allclose(cu.seed_inplace_cube(Z.clone(), 0), cu.per_row(1, "cube")(Z, 0))
+    assert torch.allclose(nonlinear.seed_inplace_cube(Z.clone(), 0), cu.per_row(1, "cube")(Z, 0))
     with pytest.raises(RuntimeError, match="inplace"):
-        cu.train(cu.SparseMatrix(3, generator=cu.seed_generator()), X, Y, activation=cu.seed_inplace_cube, epochs=2)
+        cu.train(cu.SparseMatrix(3, generator=cu.seed_generator()), X, Y, activation=nonlinear.seed_inplace_cube, epochs=2)
 
 
 def test_injection_clamps_the_data_rows() -> None:
@@ -199,7 +201,7 @@ def test_train_with_injection_and_iterate() -> None:
     X, Y = cu.seed_data()
     target = torch.tensor([[1.0], [0.5], [2.0]])  # the data slot keeps x = 1
     sigma = Injection(X, rows=0) >> cu.per_row(1, "tanh")
-    S = cu.SparseMatrix(3, Omega=cu.lower_mask(3), generator=torch.Generator().manual_seed(0))
+    S = cu.SparseMatrix(3, Omega=nonlinear.lower_mask(3), generator=torch.Generator().manual_seed(0))
     history = cu.train(S, X, target, epochs=3000, lr=0.05, activation=sigma)
     assert history.converged
     states = cu.iterate(S, X, 2, sigma)
@@ -216,7 +218,7 @@ def test_train_with_injection_and_iterate() -> None:
 # ---------------------------------------------------------------- the exact cube solution
 @pytest.mark.parametrize("a", [0.5, 1.0, 2.0, -1.5, 3.0])
 def test_cube_solution_by_substitution(a: float) -> None:
-    S = cu.cube_solution(a).numpy()
+    S = nonlinear.cube_solution(a).numpy()
     assert S[1, 0] == a and np.isclose(S[2, 1], 2 / a**3)
     assert np.count_nonzero(S) == 2
     x = np.array([1.0, 0.0, 0.0])
@@ -226,12 +228,12 @@ def test_cube_solution_by_substitution(a: float) -> None:
     z[1] = z[1] ** 3
     assert np.allclose(z, [0.0, 0.0, 2.0], atol=1e-12)
     # through the package's own iteration as well
-    states = cu.iterate_map(cu.cube_solution(a), cu.seed_data(torch.float64)[0], 2, cu.per_row(1, "cube"))
+    states = nonlinear.iterate_map(nonlinear.cube_solution(a), cu.seed_data(torch.float64)[0], 2, cu.per_row(1, "cube"))
     assert np.allclose(states[-1].numpy().ravel(), [0.0, 0.0, 2.0], atol=1e-12)
 
 
 def test_cube_solution_other_target() -> None:
-    S = cu.cube_solution(0.8, target=-3.0)
+    S = nonlinear.cube_solution(0.8, target=-3.0)
     assert torch.isclose(S[2, 1] * S[1, 0] ** 3, torch.tensor(-3.0, dtype=torch.float64))
 
 
@@ -266,12 +268,12 @@ def test_cube_solution_other_target() -> None:
         (lambda: cu.compose(cu.cube, 3), TypeError, "parts[1]"),
         (lambda: cu.compose(lambda z: z), TypeError, "parts[0]"),
         (lambda: cu.cube >> "tanh", TypeError, "parts[1]"),
-        (lambda: cu.cube_solution(0.0), ValueError, "a"),
-        (lambda: cu.cube_solution("1"), TypeError, "a"),
-        (lambda: cu.cube_solution(float("nan")), ValueError, "a"),
-        (lambda: cu.seed_inplace_cube(torch.ones(1, 2)), ValueError, "Z"),
-        (lambda: cu.plot_elementwise(["cube", "sine"]), ValueError, "names"),
-        (lambda: cu.plot_elementwise(span=0), ValueError, "span"),
+        (lambda: nonlinear.cube_solution(0.0), ValueError, "a"),
+        (lambda: nonlinear.cube_solution("1"), TypeError, "a"),
+        (lambda: nonlinear.cube_solution(float("nan")), ValueError, "a"),
+        (lambda: nonlinear.seed_inplace_cube(torch.ones(1, 2)), ValueError, "Z"),
+        (lambda: nonlinear.plot_elementwise(["cube", "sine"]), ValueError, "names"),
+        (lambda: nonlinear.plot_elementwise(span=0), ValueError, "span"),
     ],
 )
 def test_bad_input(make, error, word: str) -> None:
@@ -290,12 +292,12 @@ def test_names_and_reprs() -> None:
     assert str(cu.per_row(1, "cube")) == "cube on row 1"
     assert str(cu.per_row([1, 2], cu.tanh)) == "tanh on rows 1, 2"
     assert str(Injection(torch.ones(3, 1), rows=0) >> cu.relu) == "injection of X on row 0 >> relu"
-    assert set(cu.ELEMENTWISE) == {"cube", "tanh", "relu", "identity"}
+    assert set(activations.ELEMENTWISE) == {"cube", "tanh", "relu", "identity"}
 
 
 def test_plot_elementwise_draws_one_panel_per_function() -> None:
     import matplotlib.pyplot as plt
 
-    fig = cu.plot_elementwise(["cube", "relu"])
+    fig = nonlinear.plot_elementwise(["cube", "relu"])
     assert len(fig.axes) == 2
     plt.close(fig)

@@ -16,7 +16,8 @@ import torch
 from matplotlib.figure import Figure
 
 import course_utils as cu
-from course_utils.analysis import CriticalPoint, PlateauSweep
+from course_utils.lessons import depth_and_the_saddle as saddle
+from course_utils.lessons.depth_and_the_saddle import CriticalPoint, PlateauSweep
 
 
 def random_problem(seed: int, n: int = 3, m: int = 2):
@@ -62,10 +63,10 @@ def test_loss_at_equals_first_loss_of_train(seed, setup):
     Init, U, X, Y, Omega = random_problem(seed)
     S = cu.SparseMatrix(3, Init=Init, Omega=Omega, U=U)
     expected = cu.train(S, X, Y, epochs=1, tol=0.0, **setup).losses[0]
-    assert float(cu.loss_at(Init, U, X, Y, Omega=Omega, **setup)) == pytest.approx(expected, rel=1e-12)
+    assert float(saddle.loss_at(Init, U, X, Y, Omega=Omega, **setup)) == pytest.approx(expected, rel=1e-12)
     # and from the SparseMatrix itself (its Init and Omega)
     S = cu.SparseMatrix(3, Init=Init, Omega=Omega, U=U)
-    assert float(cu.loss_at(S, U, X, Y, **setup)) == pytest.approx(expected, rel=1e-12)
+    assert float(saddle.loss_at(S, U, X, Y, **setup)) == pytest.approx(expected, rel=1e-12)
 
 
 @pytest.mark.parametrize("seed", [0, 1])
@@ -76,7 +77,7 @@ def test_gradient_is_what_one_sgd_step_of_train_subtracts(seed, setup):
     lr = 0.01
     cu.train(S, X, Y, epochs=1, tol=0.0, lr=lr, **setup)
     step = (U - S.U.detach()) / lr
-    grad = cu.gradient_at(Init, U, X, Y, Omega=Omega, **setup)
+    grad = saddle.gradient_at(Init, U, X, Y, Omega=Omega, **setup)
     torch.testing.assert_close(grad, step, rtol=1e-9, atol=1e-9)
 
 
@@ -84,7 +85,7 @@ def test_gradient_is_what_one_sgd_step_of_train_subtracts(seed, setup):
 @pytest.mark.parametrize("setup", SETUPS)
 def test_gradient_matches_central_finite_differences(seed, setup):
     Init, U, X, Y, Omega = random_problem(seed)
-    grad = cu.gradient_at(Init, U, X, Y, Omega=Omega, **setup)
+    grad = saddle.gradient_at(Init, U, X, Y, Omega=Omega, **setup)
     h = 1e-6
     fd = torch.zeros_like(U)
     for i in range(3):
@@ -102,7 +103,7 @@ def test_gradient_matches_central_finite_differences(seed, setup):
 @pytest.mark.parametrize("setup", SETUPS)
 def test_hessian_matches_autograd_functional_hessian_of_reference(seed, setup):
     Init, U, X, Y, Omega = random_problem(seed)
-    H = cu.hessian_at(Init, U, X, Y, Omega=Omega, **setup)
+    H = saddle.hessian_at(Init, U, X, Y, Omega=Omega, **setup)
     expected = torch.autograd.functional.hessian(
         lambda u: reference_loss(Init, Omega, u.reshape(3, 3), X, Y, **setup), U.reshape(-1)
     )
@@ -112,13 +113,13 @@ def test_hessian_matches_autograd_functional_hessian_of_reference(seed, setup):
 
 def test_hessian_matches_finite_differences_of_the_gradient():
     Init, U, X, Y, Omega = random_problem(8)
-    H = cu.hessian_at(Init, U, X, Y, iterations=2)
+    H = saddle.hessian_at(Init, U, X, Y, iterations=2)
     h = 1e-5
     for index in range(9):
         E = torch.zeros(9, dtype=torch.float64)
         E[index] = h
         E = E.reshape(3, 3)
-        column = (cu.gradient_at(Init, U + E, X, Y, 2) - cu.gradient_at(Init, U - E, X, Y, 2)) / (2 * h)
+        column = (saddle.gradient_at(Init, U + E, X, Y, 2) - saddle.gradient_at(Init, U - E, X, Y, 2)) / (2 * h)
         torch.testing.assert_close(H[:, index], column.reshape(-1), rtol=1e-5, atol=1e-6)
 
 
@@ -143,23 +144,23 @@ def test_seed_facts_at_zero_gradient_norms():
     X, Y = cu.seed_data(torch.float64)
     zero = torch.zeros((3, 3), dtype=torch.float64)
     # one iteration: ∇L = -(Y - 0) Xᵀ / ||Y||, norm 1 for X = e1, Y = 2 e3
-    g1 = cu.gradient_at(None, zero, X, Y, iterations=1)
+    g1 = saddle.gradient_at(None, zero, X, Y, iterations=1)
     torch.testing.assert_close(g1, -(Y @ X.T) / torch.linalg.norm(Y))
     assert float(torch.linalg.norm(g1)) == pytest.approx(1.0, abs=1e-15)
     for k in (2, 3):
-        assert bool((cu.gradient_at(None, zero, X, Y, iterations=k) == 0).all())
+        assert bool((saddle.gradient_at(None, zero, X, Y, iterations=k) == 0).all())
 
 
 def test_seed_facts_at_zero_hessian_two_iterations_is_a_saddle():
     X, Y = cu.seed_data(torch.float64)
     zero = torch.zeros((3, 3), dtype=torch.float64)
-    H = cu.hessian_at(None, zero, X, Y, iterations=2).numpy()
+    H = saddle.hessian_at(None, zero, X, Y, iterations=2).numpy()
     closed = closed_form_hessian_at_zero(X.numpy(), Y.numpy())
     np.testing.assert_allclose(H, closed, atol=1e-12)
     eig = np.linalg.eigvalsh(closed)
     assert eig.min() == pytest.approx(-math.sqrt(2), abs=1e-12)
     assert eig.max() == pytest.approx(math.sqrt(2), abs=1e-12)
-    point = cu.critical_point(iterations=2)
+    point = saddle.critical_point(iterations=2)
     np.testing.assert_allclose(np.sort(point.eigenvalues), np.sort(eig), atol=1e-12)
     assert point.kind == "saddle"
     assert point.gradient_norm == 0.0
@@ -169,16 +170,16 @@ def test_closed_form_hessian_for_random_data():
     g = torch.Generator().manual_seed(11)
     X = torch.randn((3, 2), generator=g, dtype=torch.float64)
     Y = torch.randn((3, 2), generator=g, dtype=torch.float64)
-    H = cu.hessian_at(None, torch.zeros((3, 3), dtype=torch.float64), X, Y, iterations=2).numpy()
+    H = saddle.hessian_at(None, torch.zeros((3, 3), dtype=torch.float64), X, Y, iterations=2).numpy()
     np.testing.assert_allclose(H, closed_form_hessian_at_zero(X.numpy(), Y.numpy()), atol=1e-12)
 
 
 def test_seed_facts_at_zero_hessian_three_iterations_is_zero():
-    point = cu.critical_point(iterations=3)
+    point = saddle.critical_point(iterations=3)
     assert point.gradient_norm == 0.0
     assert np.abs(point.eigenvalues).max() == 0.0
     assert point.kind == "degenerate (Hessian = 0)"
-    one = cu.critical_point(iterations=1)
+    one = saddle.critical_point(iterations=1)
     assert one.gradient_norm == pytest.approx(1.0)
     assert one.kind == "not critical"
 
@@ -198,26 +199,26 @@ def test_critical_point_kinds_from_eigenvalues():
 
 def test_plateau_length_counts_epochs_until_the_drop():
     losses = [2.0, 1.95, 1.9, 1.81, 1.8, 1.0]
-    assert cu.plateau_length(losses) == 4  # 1.8 <= 0.9 * 2.0
-    assert cu.plateau_length(losses, fraction=0.5) == 5
-    assert cu.plateau_length([2.0, 1.99, 1.98]) is None
-    assert cu.plateau_length(np.array(losses)) == 4
-    history = cu.plateau_run(0.1, 2)
+    assert saddle.plateau_length(losses) == 4  # 1.8 <= 0.9 * 2.0
+    assert saddle.plateau_length(losses, fraction=0.5) == 5
+    assert saddle.plateau_length([2.0, 1.99, 1.98]) is None
+    assert saddle.plateau_length(np.array(losses)) == 4
+    history = saddle.plateau_run(0.1, 2)
     expected = next(i for i, v in enumerate(history.losses) if v <= 0.9 * history.losses[0])
-    assert cu.plateau_length(history) == expected
+    assert saddle.plateau_length(history) == expected
 
 
 @pytest.mark.parametrize("iterations, noise", [(2, [0.003, 0.05, 0.3]), (3, [0.08, 0.3])])
 def test_plateau_sweep_agrees_with_full_runs(iterations, noise):
-    sweep = cu.plateau_sweep(noise, iterations=iterations, epochs=1500)
+    sweep = saddle.plateau_sweep(noise, iterations=iterations, epochs=1500)
     for level, length in zip(noise, sweep.lengths):
-        full = cu.plateau_run(level, iterations, epochs=1500, tol=0.0)
-        assert length == cu.plateau_length(full)
+        full = saddle.plateau_run(level, iterations, epochs=1500, tol=0.0)
+        assert length == saddle.plateau_length(full)
     assert sweep.lengths == sorted(sweep.lengths, reverse=True)  # less noise, longer plateau
 
 
 def test_plateau_sweep_reports_runs_that_never_leave():
-    sweep = cu.plateau_sweep([1e-3], iterations=3, epochs=50)
+    sweep = saddle.plateau_sweep([1e-3], iterations=3, epochs=50)
     assert sweep.lengths == [None]
     assert ">=50" in sweep.table()
     with pytest.raises(ValueError, match="at least two"):
@@ -233,36 +234,36 @@ def test_plateau_fits_recover_known_laws():
 
 
 def test_zero_noise_never_moves_for_two_iterations():
-    history = cu.plateau_run(0.0, 2, epochs=50)
+    history = saddle.plateau_run(0.0, 2, epochs=50)
     assert history.losses == [2.0] * 50
 
 
 def test_figures():
-    assert isinstance(cu.plot_saddle_slices((1, 2, 3), steps=11), Figure)
-    sweep = cu.plateau_sweep([0.01, 0.3], iterations=2, epochs=100)
-    assert isinstance(cu.plot_plateau_sweep(sweep), Figure)
-    assert isinstance(cu.plot_plateau_sweep([sweep, sweep]), Figure)
+    assert isinstance(saddle.plot_saddle_slices((1, 2, 3), steps=11), Figure)
+    sweep = saddle.plateau_sweep([0.01, 0.3], iterations=2, epochs=100)
+    assert isinstance(saddle.plot_plateau_sweep(sweep), Figure)
+    assert isinstance(saddle.plot_plateau_sweep([sweep, sweep]), Figure)
 
 
 @pytest.mark.parametrize(
     "call, name",
     [
-        (lambda: cu.loss_at(None, torch.zeros(3, 2), torch.ones(3, 1), torch.ones(3, 1)), "U"),
-        (lambda: cu.loss_at(torch.zeros(3, 3), torch.zeros(3, 3), torch.ones(2, 1), torch.ones(2, 1)), "X"),
-        (lambda: cu.loss_at(cu.SparseMatrix(3), torch.zeros(2, 2), torch.ones(3, 1), torch.ones(3, 1)), "U"),
-        (lambda: cu.loss_at(torch.zeros(2, 2), torch.zeros(3, 3), torch.ones(2, 1), torch.ones(2, 1)), "U"),
-        (lambda: cu.loss_at(None, torch.zeros(3, 3), torch.ones(3, 1), torch.ones(3, 2)), "Y"),
-        (lambda: cu.loss_at(torch.zeros(2, 3), torch.zeros(3, 3), torch.ones(3, 1), torch.ones(3, 1)), "S_or_Init"),
-        (lambda: cu.loss_at(None, torch.zeros(3, 3), torch.ones(3, 1), torch.ones(3, 1), iterations=0), "iterations"),
-        (lambda: cu.loss_at(None, torch.zeros(3, 3), torch.ones(3, 1), torch.ones(3, 1), Omega=2 * torch.ones(3, 3)), "Omega"),
-        (lambda: cu.loss_at(cu.SparseMatrix(3), torch.zeros(3, 3), torch.ones(3, 1), torch.ones(3, 1), Omega=torch.ones(3, 3)), "Omega"),
-        (lambda: cu.hessian_at(None, torch.zeros(3, 3), torch.ones(3, 1), torch.ones(3, 1), interim_weight=-1.0), "interim_weight"),
-        (lambda: cu.plateau_length([2.0, 1.0], fraction=1.0), "fraction"),
-        (lambda: cu.plateau_length([]), "history"),
-        (lambda: cu.plateau_sweep([0.1, -0.1]), "noise_levels"),
-        (lambda: cu.plateau_sweep([]), "noise_levels"),
-        (lambda: cu.plateau_run(-0.1), "init_noise"),
-        (lambda: cu.critical_point(X=torch.ones(3, 1)), "X and Y"),
+        (lambda: saddle.loss_at(None, torch.zeros(3, 2), torch.ones(3, 1), torch.ones(3, 1)), "U"),
+        (lambda: saddle.loss_at(torch.zeros(3, 3), torch.zeros(3, 3), torch.ones(2, 1), torch.ones(2, 1)), "X"),
+        (lambda: saddle.loss_at(cu.SparseMatrix(3), torch.zeros(2, 2), torch.ones(3, 1), torch.ones(3, 1)), "U"),
+        (lambda: saddle.loss_at(torch.zeros(2, 2), torch.zeros(3, 3), torch.ones(2, 1), torch.ones(2, 1)), "U"),
+        (lambda: saddle.loss_at(None, torch.zeros(3, 3), torch.ones(3, 1), torch.ones(3, 2)), "Y"),
+        (lambda: saddle.loss_at(torch.zeros(2, 3), torch.zeros(3, 3), torch.ones(3, 1), torch.ones(3, 1)), "S_or_Init"),
+        (lambda: saddle.loss_at(None, torch.zeros(3, 3), torch.ones(3, 1), torch.ones(3, 1), iterations=0), "iterations"),
+        (lambda: saddle.loss_at(None, torch.zeros(3, 3), torch.ones(3, 1), torch.ones(3, 1), Omega=2 * torch.ones(3, 3)), "Omega"),
+        (lambda: saddle.loss_at(cu.SparseMatrix(3), torch.zeros(3, 3), torch.ones(3, 1), torch.ones(3, 1), Omega=torch.ones(3, 3)), "Omega"),
+        (lambda: saddle.hessian_at(None, torch.zeros(3, 3), torch.ones(3, 1), torch.ones(3, 1), interim_weight=-1.0), "interim_weight"),
+        (lambda: saddle.plateau_length([2.0, 1.0], fraction=1.0), "fraction"),
+        (lambda: saddle.plateau_length([]), "history"),
+        (lambda: saddle.plateau_sweep([0.1, -0.1]), "noise_levels"),
+        (lambda: saddle.plateau_sweep([]), "noise_levels"),
+        (lambda: saddle.plateau_run(-0.1), "init_noise"),
+        (lambda: saddle.critical_point(X=torch.ones(3, 1)), "X and Y"),
     ],
 )
 def test_bad_input_value_errors_name_the_argument(call, name):
@@ -273,13 +274,13 @@ def test_bad_input_value_errors_name_the_argument(call, name):
 @pytest.mark.parametrize(
     "call, name",
     [
-        (lambda: cu.loss_at(None, "zero", torch.ones(3, 1), torch.ones(3, 1)), "U"),
-        (lambda: cu.gradient_at(None, torch.zeros(3, 3), torch.ones(3, 1), torch.ones(3, 1), activation=3), "activation"),
-        (lambda: cu.loss_at(None, torch.zeros(3, 3), torch.ones(3, 1), torch.ones(3, 1), dtype=torch.int64), "dtype"),
-        (lambda: cu.plateau_length("losses"), "history"),
-        (lambda: cu.plateau_sweep(0.1), "noise_levels"),
-        (lambda: cu.plot_plateau_sweep([1, 2]), "sweeps"),
-        (lambda: cu.plot_saddle_slices(iterations=object()), "iterations"),
+        (lambda: saddle.loss_at(None, "zero", torch.ones(3, 1), torch.ones(3, 1)), "U"),
+        (lambda: saddle.gradient_at(None, torch.zeros(3, 3), torch.ones(3, 1), torch.ones(3, 1), activation=3), "activation"),
+        (lambda: saddle.loss_at(None, torch.zeros(3, 3), torch.ones(3, 1), torch.ones(3, 1), dtype=torch.int64), "dtype"),
+        (lambda: saddle.plateau_length("losses"), "history"),
+        (lambda: saddle.plateau_sweep(0.1), "noise_levels"),
+        (lambda: saddle.plot_plateau_sweep([1, 2]), "sweeps"),
+        (lambda: saddle.plot_saddle_slices(iterations=object()), "iterations"),
     ],
 )
 def test_bad_input_type_errors_name_the_argument(call, name):
@@ -289,4 +290,4 @@ def test_bad_input_type_errors_name_the_argument(call, name):
 
 def test_accepts_lists_and_numpy():
     X, Y = [[1.0], [0.0], [0.0]], np.array([[0.0], [0.0], [2.0]])
-    assert float(cu.loss_at(None, np.zeros((3, 3)), X, Y, iterations=1)) == pytest.approx(2.0)
+    assert float(saddle.loss_at(None, np.zeros((3, 3)), X, Y, iterations=1)) == pytest.approx(2.0)

@@ -29,7 +29,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 import course_utils as cu
-from course_utils.explorers import load_all
+from course_utils.lessons import explorers
 
 LR_DIVERGES = 10.0  # with 2 iterations the seed's problem blows up within a few dozen epochs
 
@@ -112,15 +112,18 @@ def test_divergence_in_float64_and_with_interim_losses() -> None:
 
 # ---------------------------------------------------------------- plotting
 def _plotting_functions() -> list[tuple[str, Callable]]:
-    """Every public ``plot_*`` function defined in a module of course_utils."""
+    """Every public ``plot_*`` function defined in a module of course_utils
+    (the core and the lessons)."""
     found: dict[str, Callable] = {}
-    for info in pkgutil.iter_modules(cu.__path__):
-        if info.name.startswith("_") or info.name in {"lab", "refresh", "check"}:
-            continue
-        module = importlib.import_module(f"course_utils.{info.name}")
-        for name, value in vars(module).items():
-            if name.startswith("plot_") and inspect.isfunction(value) and value.__module__ == module.__name__:
-                found[f"{info.name}.{name}"] = value
+    packages = [cu, importlib.import_module("course_utils.lessons")]
+    for package in packages:
+        for info in pkgutil.iter_modules(package.__path__):
+            if info.name.startswith("_") or info.ispkg:
+                continue
+            module = importlib.import_module(f"{package.__name__}.{info.name}")
+            for name, value in vars(module).items():
+                if name.startswith("plot_") and inspect.isfunction(value) and value.__module__ == module.__name__:
+                    found[f"{module.__name__.removeprefix('course_utils.')}.{name}"] = value
     return sorted(found.items())
 
 
@@ -256,10 +259,10 @@ def _slider_values(control: Any) -> list[Any]:
 
 
 def test_notebook_01_sliders_reach_divergence() -> None:
-    explorers = [e for e in load_all().values() if e.notebook.startswith("01")]
-    assert explorers, "no explorer registered for notebook 01"
+    found = [e for e in explorers().values() if e.notebook.startswith("01")]
+    assert found, "no explorer registered for notebook 01"
     seen = []
-    for explorer in explorers:
+    for explorer in found:
         controls = explorer.controls()
         names = list(controls)
         for combo in itertools.product(*(_slider_values(controls[n]) for n in names)):

@@ -12,6 +12,7 @@ import pytest
 import torch
 
 import course_utils as cu
+from course_utils.lessons import exact_inverse as exact_inverse
 
 CASES = {"square": (3, 3), "square n=4": (4, 4), "fewer examples": (4, 2), "one example": (3, 1), "more examples": (3, 7)}
 
@@ -119,7 +120,7 @@ def test_paddings_are_members_of_the_family() -> None:
     norms = []
     for _ in range(4):
         P = torch.rand((3, 2), generator=g, dtype=torch.float64)
-        U = cu.padded_solution(X, Y, P)
+        U = exact_inverse.padded_solution(X, Y, P)
         # the padded square system holds exactly (NumPy solve as the reference)
         expected = np.linalg.solve(np.hstack([X.numpy(), P.numpy()]).T, np.hstack([Y.numpy(), np.zeros((3, 2))]).T).T
         np.testing.assert_allclose(U.numpy(), expected, atol=1e-9)
@@ -134,7 +135,7 @@ def test_padding_targets_and_init() -> None:
     P = torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]], dtype=torch.float64)
     Init = 0.1 * torch.ones(3, 3, dtype=torch.float64)
     T = torch.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], dtype=torch.float64)
-    U = cu.padded_solution(X, Y, P, Init=Init, targets=T)
+    U = exact_inverse.padded_solution(X, Y, P, Init=Init, targets=T)
     # [X P] = I here, so (Init + U) = [Y T]
     np.testing.assert_allclose((Init + U).numpy(), np.hstack([Y.numpy(), T.numpy()]), atol=1e-12)
 
@@ -142,12 +143,12 @@ def test_padding_targets_and_init() -> None:
 def test_padding_refuses_bad_shapes() -> None:
     X, Y = cu.seed_data(torch.float64)
     with pytest.raises(ValueError, match="padding"):
-        cu.padded_solution(X, Y, torch.zeros(3, 2, dtype=torch.float64))  # [X P] singular
+        exact_inverse.padded_solution(X, Y, torch.zeros(3, 2, dtype=torch.float64))  # [X P] singular
     with pytest.raises(ValueError, match="padding"):
-        cu.padded_solution(X, Y, torch.ones(3, 3))
+        exact_inverse.padded_solution(X, Y, torch.ones(3, 3))
     X3, Y3, _ = cu.example_data(3)
     with pytest.raises(ValueError, match="X"):
-        cu.padded_solution(X3, Y3, torch.ones(3, 1))
+        exact_inverse.padded_solution(X3, Y3, torch.ones(3, 1))
 
 
 # --------------------------------------------------- more examples: least squares
@@ -159,7 +160,7 @@ def test_more_examples_least_squares() -> None:
     assert cu.residual(X, Y, U, Init) == pytest.approx(np.linalg.norm(R), rel=1e-12)
     assert np.linalg.norm(R) > 0.1  # no exact solution
     np.testing.assert_allclose(R @ Xn.T, 0, atol=1e-10)  # normal equations
-    assert cu.normal_residual(X, Y, U, Init) < 1e-10
+    assert exact_inverse.normal_residual(X, Y, U, Init) < 1e-10
     rng = np.random.default_rng(0)
     for _ in range(5):  # any other U fits worse
         V = U + torch.from_numpy(1e-3 * rng.standard_normal((3, 3)))
@@ -171,9 +172,9 @@ def test_masked_rows_solve_their_own_least_squares() -> None:
     Omega = torch.tril(torch.ones(3, 3, dtype=torch.float64))
     U = cu.exact_solution(X, Y, Omega=Omega)
     R = (Omega * U).numpy() @ X.numpy() - Y.numpy()
-    np.testing.assert_allclose(cu.row_residuals(X, Y, U, Omega=Omega).numpy(), np.linalg.norm(R, axis=1), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(exact_inverse.row_residuals(X, Y, U, Omega=Omega).numpy(), np.linalg.norm(R, axis=1), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose((Omega.numpy() * (R @ X.numpy().T)), 0, atol=1e-10)
-    assert cu.normal_residual(X, Y, U, Omega=Omega) < 1e-10
+    assert exact_inverse.normal_residual(X, Y, U, Omega=Omega) < 1e-10
     # the last row is free and square: solved exactly, equal to A's last row
     np.testing.assert_allclose(U[2].numpy(), A[2].numpy(), atol=1e-10)
     assert np.linalg.norm(R[2]) < 1e-10 and np.linalg.norm(R[0]) > 0.1
@@ -184,7 +185,7 @@ def test_normal_residual_is_the_gradient_of_half_the_squared_loss() -> None:
     U = torch.randn(3, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(1)).requires_grad_()
     loss = 0.5 * (((Init + Omega * U) @ X - Y) ** 2).sum()
     (grad,) = torch.autograd.grad(loss, U)
-    assert cu.normal_residual(X, Y, U.detach(), Init, Omega) == pytest.approx(float(grad.norm()), rel=1e-12)
+    assert exact_inverse.normal_residual(X, Y, U.detach(), Init, Omega) == pytest.approx(float(grad.norm()), rel=1e-12)
 
 
 # ------------------------------------------------------------------- helpers
@@ -206,7 +207,7 @@ def test_example_data_prefix_and_noise() -> None:
 
 
 def test_sweep_against_numpy() -> None:
-    sweep = cu.sweep_examples(0.4, m_max=6)
+    sweep = exact_inverse.sweep_examples(0.4, m_max=6)
     X, Y, A = cu.example_data(6, noise=0.4)
     assert sweep.ms == tuple(range(1, 7))
     for m, res, norm in zip(sweep.ms, sweep.residuals, sweep.norms):
@@ -221,10 +222,10 @@ def test_solution_table_numbers() -> None:
     X, Y = cu.seed_data(torch.float64)
     U_min = cu.exact_solution(X, Y)
     V = U_min + torch.tensor([[0.0, 1.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 2.0]], dtype=torch.float64)
-    table = cu.solution_table(X, Y, {"min": U_min, "other": V}, reference="min").splitlines()
+    table = exact_inverse.solution_table(X, Y, {"min": U_min, "other": V}, reference="min").splitlines()
     assert table[1].split() == ["min", "0.0000", "4.0000", "0.0000"]
     assert table[2].split() == ["other", "0.0000", "9.0000", "5.0000"]
-    plain = cu.solution_table(X, Y, {"other": V}, squared=False).splitlines()
+    plain = exact_inverse.solution_table(X, Y, {"other": V}, squared=False).splitlines()
     assert plain[1].split() == ["other", "0.0000", "3.0000"]
     with pytest.raises(ValueError, match="reference"):
-        cu.solution_table(X, Y, {"min": U_min}, reference="nope")
+        exact_inverse.solution_table(X, Y, {"min": U_min}, reference="nope")

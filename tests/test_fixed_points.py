@@ -17,8 +17,9 @@ import pytest
 import torch
 
 import course_utils as cu
-from course_utils.explorers.interim import explore_interim
-from course_utils.explorers.nonlinear import explore_activation
+from course_utils.lessons import nonlinear_activations as nonlinear
+from course_utils.lessons.interim_losses_and_fixed_points import explore_interim
+from course_utils.lessons.nonlinear_activations import explore_activation
 
 
 def e1(n: int) -> torch.Tensor:
@@ -31,19 +32,19 @@ def e1(n: int) -> torch.Tensor:
 def test_chain_mask() -> None:
     expected = np.zeros((4, 4))
     expected[1, 0] = expected[2, 1] = expected[3, 2] = 1
-    assert np.array_equal(cu.chain_mask(4).numpy(), expected)
+    assert np.array_equal(nonlinear.chain_mask(4).numpy(), expected)
 
 
 def test_lower_mask() -> None:
     expected = np.array([[0, 0, 0, 0], [0, 0, 0, 0], [1, 1, 0, 0], [1, 1, 1, 0]], dtype=float)
-    assert np.array_equal(cu.lower_mask(4, data_rows=2).numpy(), expected)
-    assert np.array_equal(cu.lower_mask(3).numpy(), np.tril(np.ones((3, 3)), -1) * np.array([[0], [1], [1]]))
+    assert np.array_equal(nonlinear.lower_mask(4, data_rows=2).numpy(), expected)
+    assert np.array_equal(nonlinear.lower_mask(3).numpy(), np.tril(np.ones((3, 3)), -1) * np.array([[0], [1], [1]]))
 
 
 def test_random_chain_lives_below_the_diagonal() -> None:
-    S = cu.random_chain(4, scale=2.0, generator=torch.Generator().manual_seed(0))
+    S = nonlinear.random_chain(4, scale=2.0, generator=torch.Generator().manual_seed(0))
     assert S.shape == (5, 5) and S.dtype == torch.float64
-    assert torch.equal(S != 0, cu.chain_mask(5).bool())
+    assert torch.equal(S != 0, nonlinear.chain_mask(5).bool())
     weights = torch.diagonal(S, -1)
     assert bool(((weights >= 1.0) & (weights <= 3.0)).all())
 
@@ -53,12 +54,12 @@ def test_iterate_map_matches_matrix_powers_and_iterate() -> None:
     g = torch.Generator().manual_seed(2)
     M = torch.rand((3, 3), generator=g, dtype=torch.float64)
     X = torch.rand((3, 2), generator=g, dtype=torch.float64)
-    states = cu.iterate_map(M, X, 4)
+    states = nonlinear.iterate_map(M, X, 4)
     for j, Z in enumerate(states):
         assert np.allclose(Z.numpy(), np.linalg.matrix_power(M.numpy(), j) @ X.numpy())
     S = cu.SparseMatrix(3, Init=M, init_noise=0.0)
     sigma = cu.per_row(1, "tanh")
-    assert all(torch.allclose(a, b) for a, b in zip(cu.iterate_map(S, X, 3, sigma), cu.iterate(S, X, 3, sigma)))
+    assert all(torch.allclose(a, b) for a, b in zip(nonlinear.iterate_map(S, X, 3, sigma), cu.iterate(S, X, 3, sigma)))
 
 
 def test_state_changes_and_distances_match_numpy() -> None:
@@ -66,26 +67,26 @@ def test_state_changes_and_distances_match_numpy() -> None:
     states = [torch.rand((3, 2), generator=g) for _ in range(5)]
     arrays = [s.double().numpy() for s in states]
     expected = [np.linalg.norm(b - a) for a, b in zip(arrays, arrays[1:])]
-    assert np.allclose(cu.state_changes(states), expected)
+    assert np.allclose(nonlinear.state_changes(states), expected)
     Y = np.ones((3, 2))
-    assert np.allclose(cu.distances(states, Y), [np.linalg.norm(Y - a) for a in arrays])
-    assert np.allclose(cu.distances(states, Y, rows=2), [np.linalg.norm(Y[2] - a[2]) for a in arrays])
-    assert np.allclose(cu.distances(states, Y.tolist(), rows=[0, 2]), [np.linalg.norm(Y[[0, 2]] - a[[0, 2]]) for a in arrays])
+    assert np.allclose(nonlinear.distances(states, Y), [np.linalg.norm(Y - a) for a in arrays])
+    assert np.allclose(nonlinear.distances(states, Y, rows=2), [np.linalg.norm(Y[2] - a[2]) for a in arrays])
+    assert np.allclose(nonlinear.distances(states, Y.tolist(), rows=[0, 2]), [np.linalg.norm(Y[[0, 2]] - a[[0, 2]]) for a in arrays])
 
 
 def test_settling_iteration() -> None:
     a, b, c = torch.zeros(2, 1), torch.ones(2, 1), torch.full((2, 1), 2.0)
-    assert cu.settling_iteration([a, b, c, c, c]) == 2
-    assert cu.settling_iteration([a, b, c]) is None  # the last step still changes
-    assert cu.settling_iteration([c, c]) == 0
-    assert cu.settling_iteration([a]) is None  # nothing measured
-    assert cu.settling_iteration([a, b, c, c], atol=1.5) == 0
+    assert nonlinear.settling_iteration([a, b, c, c, c]) == 2
+    assert nonlinear.settling_iteration([a, b, c]) is None  # the last step still changes
+    assert nonlinear.settling_iteration([c, c]) == 0
+    assert nonlinear.settling_iteration([a]) is None  # nothing measured
+    assert nonlinear.settling_iteration([a, b, c, c], atol=1.5) == 0
 
 
 def test_changes_of_a_diverged_trajectory_are_not_an_error() -> None:
     states = [torch.ones(2, 1), torch.full((2, 1), math.inf)]
-    assert not math.isfinite(cu.state_changes(states)[0])
-    fig = cu.plot_drift({"diverged": states}, depth=1, Y=torch.zeros(2, 1))
+    assert not math.isfinite(nonlinear.state_changes(states)[0])
+    fig = nonlinear.plot_drift({"diverged": states}, depth=1, Y=torch.zeros(2, 1))
     plt.close(fig)
 
 
@@ -106,35 +107,35 @@ def numpy_chain(S: np.ndarray, steps: int, inject: bool) -> list[np.ndarray]:
 
 @pytest.mark.parametrize("layers", [1, 2, 3, 5])
 def test_injected_chain_is_fixed_after_as_many_iterations_as_layers(layers: int) -> None:
-    S = cu.random_chain(layers, generator=torch.Generator().manual_seed(layers))
+    S = nonlinear.random_chain(layers, generator=torch.Generator().manual_seed(layers))
     X = e1(layers + 1)
     sigma = cu.Injection(X, rows=0) >> cu.per_row(list(range(1, layers + 1)), "tanh")
-    states = cu.iterate_map(S, X, layers + 3, sigma)
+    states = nonlinear.iterate_map(S, X, layers + 3, sigma)
     reference = numpy_chain(S.numpy(), layers + 3, inject=True)
     assert all(np.allclose(Z.numpy().ravel(), r) for Z, r in zip(states, reference))
-    assert cu.settling_iteration(states) == layers
+    assert nonlinear.settling_iteration(states) == layers
     # every layer's output is in place: the last row is nonzero
     assert abs(states[-1][-1, 0]) > 0.01
     # without injection the data leave row 0 and the state drains to zero one step later
-    without = cu.iterate_map(S, X, layers + 3, cu.per_row(list(range(1, layers + 1)), "tanh"))
+    without = nonlinear.iterate_map(S, X, layers + 3, cu.per_row(list(range(1, layers + 1)), "tanh"))
     assert all(np.allclose(Z.numpy().ravel(), r) for Z, r in zip(without, numpy_chain(S.numpy(), layers + 3, False)))
-    assert cu.settling_iteration(without) == layers + 1
+    assert nonlinear.settling_iteration(without) == layers + 1
     assert torch.all(without[-1] == 0)
 
 
 def test_settling_table_reports_the_same() -> None:
-    for L, with_injection, without in cu.settling_table(depths=[1, 2, 3, 4], fn="tanh"):
+    for L, with_injection, without in nonlinear.settling_table(depths=[1, 2, 3, 4], fn="tanh"):
         assert (with_injection, without) == (L, L + 1)
 
 
 def test_trained_chain_with_injection_keeps_its_answer() -> None:
     X, Y = cu.seed_data()
-    run = cu.train_on_seed("tanh", mask="chain", init_noise=0.5, epochs=1000)
+    run = nonlinear.train_on_seed("tanh", mask="chain", init_noise=0.5, epochs=1000)
     assert run.history.converged
     M = run.S.matrix
-    assert torch.all(M[cu.chain_mask(3) == 0] == 0), "S left the chain"
+    assert torch.all(M[nonlinear.chain_mask(3) == 0] == 0), "S left the chain"
     injected = run.states(extra=5, activation=cu.Injection(X, rows=0) >> cu.per_row(1, "tanh"))
-    assert cu.settling_iteration(injected) == 2
+    assert nonlinear.settling_iteration(injected) == 2
     assert abs(injected[-1][2, 0].item() - 2.0) <= run.history.tol + 1e-6
     # the trained activation alone (no injection): right at depth 2, empty after
     plain = run.states(extra=5)
@@ -143,22 +144,22 @@ def test_trained_chain_with_injection_keeps_its_answer() -> None:
 
 
 def test_the_seed_map_keeps_drifting() -> None:
-    states = cu.train_on_seed().states(extra=8)
-    assert cu.settling_iteration(states, atol=1e-3) is None
-    assert min(cu.state_changes(states)[2:]) > 0.1
+    states = nonlinear.train_on_seed().states(extra=8)
+    assert nonlinear.settling_iteration(states, atol=1e-3) is None
+    assert min(nonlinear.state_changes(states)[2:]) > 0.1
 
 
 def test_train_on_seed_uses_train_and_caches() -> None:
     for dtype in (torch.float32, torch.float64):
         X, Y = cu.seed_data(dtype)
-        run = cu.train_on_seed("cube", mask="full", dtype=dtype)
+        run = nonlinear.train_on_seed("cube", mask="full", dtype=dtype)
         Init = cu.SparseMatrix(3, generator=cu.seed_generator()).Init  # the seed's Init, float32
         S = cu.SparseMatrix(3, Init=Init.to(dtype))
         reference = cu.train(S, X, Y, activation=cu.per_row(1, "cube"))
         assert run.history.losses == reference.losses
         assert torch.equal(run.S.matrix, S.matrix.detach())
         assert run.S.matrix.dtype == dtype
-        assert cu.train_on_seed("cube", mask="full", dtype=dtype) is run
+        assert nonlinear.train_on_seed("cube", mask="full", dtype=dtype) is run
 
 
 # ---------------------------------------------------------------- interim losses (notebook 06)
@@ -180,9 +181,9 @@ def test_interim_gradient_at_zero(w: float, iterations: int) -> None:
 
 def test_interim_losses_escape_the_saddle_and_fix_Y() -> None:
     X, Y = cu.seed_data(torch.float64)
-    stuck = cu.train_on_seed(init_noise=0.0, interim_weight=0.0)
+    stuck = nonlinear.train_on_seed(init_noise=0.0, interim_weight=0.0)
     assert set(stuck.history.losses) == {2.0} and not stuck.history.converged
-    run = cu.train_on_seed(init_noise=0.0, interim_weight=1.0)
+    run = nonlinear.train_on_seed(init_noise=0.0, interim_weight=1.0)
     assert run.history.converged
     M = run.S.matrix
     # loss <= tol bounds both ||Y - SX|| and ||Y - S²X||, so ||S Y - Y|| <= ||S(Y - SX)|| + ||S²X - Y||
@@ -190,18 +191,18 @@ def test_interim_losses_escape_the_saddle_and_fix_Y() -> None:
     bound = torch.linalg.matrix_norm(M, ord=2).item() * tol + tol
     assert torch.linalg.norm(M @ Y - Y).item() <= bound
     far = run.states(extra=8)
-    assert max(cu.distances(far, Y)[1:]) < 0.2
-    seed = cu.train_on_seed()
-    assert max(cu.distances(seed.states(extra=8), Y)[3:]) > 1.0
+    assert max(nonlinear.distances(far, Y)[1:]) < 0.2
+    seed = nonlinear.train_on_seed()
+    assert max(nonlinear.distances(seed.states(extra=8), Y)[3:]) > 1.0
 
 
 # ---------------------------------------------------------------- figures and sliders
 def test_plots_return_figures() -> None:
-    runs = {"a": cu.train_on_seed(), "b": cu.train_on_seed(init_noise=0.0)}
+    runs = {"a": nonlinear.train_on_seed(), "b": nonlinear.train_on_seed(init_noise=0.0)}
     fig = cu.plot_losses({k: r.history for k, r in runs.items()}, title="t")
     assert len(fig.axes) == 1
     plt.close(fig)
-    fig = cu.plot_drift({k: r.states(extra=3) for k, r in runs.items()}, depth=2, Y=cu.seed_data()[1], row=2)
+    fig = nonlinear.plot_drift({k: r.states(extra=3) for k, r in runs.items()}, depth=2, Y=cu.seed_data()[1], row=2)
     assert len(fig.axes) == 2
     plt.close(fig)
 
@@ -223,29 +224,29 @@ def test_explore_interim(kwargs) -> None:
 @pytest.mark.parametrize(
     "make, error, word",
     [
-        (lambda: cu.chain_mask(1), ValueError, "n"),
-        (lambda: cu.lower_mask(3, data_rows=3), ValueError, "data_rows"),
-        (lambda: cu.random_chain(0), ValueError, "layers"),
-        (lambda: cu.random_chain(2, scale=0), ValueError, "scale"),
-        (lambda: cu.iterate_map(torch.ones(2, 3), torch.ones(2, 1), 2), ValueError, "S"),
-        (lambda: cu.iterate_map("S", torch.ones(2, 1), 2), TypeError, "S"),
-        (lambda: cu.state_changes(torch.ones(3, 3)), TypeError, "states"),
-        (lambda: cu.state_changes([]), ValueError, "states"),
-        (lambda: cu.state_changes([torch.ones(2, 1), torch.ones(3, 1)]), ValueError, "states[1]"),
-        (lambda: cu.distances([torch.ones(2, 1)], torch.ones(3, 1)), ValueError, "Y"),
-        (lambda: cu.distances([torch.ones(2, 1)], torch.ones(2, 1), rows=5), ValueError, "rows"),
-        (lambda: cu.settling_iteration([torch.ones(2, 1)], atol=-1), ValueError, "atol"),
-        (lambda: cu.settling_table(depths=[0]), ValueError, "depths"),
-        (lambda: cu.settling_table(extra=0), ValueError, "extra"),
-        (lambda: cu.train_on_seed("sine"), ValueError, "fn"),
-        (lambda: cu.train_on_seed(mask="upper"), ValueError, "mask"),
-        (lambda: cu.train_on_seed(lr=0), ValueError, "lr"),
-        (lambda: cu.train_on_seed(interim_weight=-1), ValueError, "interim_weight"),
-        (lambda: cu.train_on_seed(dtype=torch.int64), TypeError, "dtype"),
-        (lambda: cu.train_on_seed().states(extra=-1), ValueError, "extra"),
+        (lambda: nonlinear.chain_mask(1), ValueError, "n"),
+        (lambda: nonlinear.lower_mask(3, data_rows=3), ValueError, "data_rows"),
+        (lambda: nonlinear.random_chain(0), ValueError, "layers"),
+        (lambda: nonlinear.random_chain(2, scale=0), ValueError, "scale"),
+        (lambda: nonlinear.iterate_map(torch.ones(2, 3), torch.ones(2, 1), 2), ValueError, "S"),
+        (lambda: nonlinear.iterate_map("S", torch.ones(2, 1), 2), TypeError, "S"),
+        (lambda: nonlinear.state_changes(torch.ones(3, 3)), TypeError, "states"),
+        (lambda: nonlinear.state_changes([]), ValueError, "states"),
+        (lambda: nonlinear.state_changes([torch.ones(2, 1), torch.ones(3, 1)]), ValueError, "states[1]"),
+        (lambda: nonlinear.distances([torch.ones(2, 1)], torch.ones(3, 1)), ValueError, "Y"),
+        (lambda: nonlinear.distances([torch.ones(2, 1)], torch.ones(2, 1), rows=5), ValueError, "rows"),
+        (lambda: nonlinear.settling_iteration([torch.ones(2, 1)], atol=-1), ValueError, "atol"),
+        (lambda: nonlinear.settling_table(depths=[0]), ValueError, "depths"),
+        (lambda: nonlinear.settling_table(extra=0), ValueError, "extra"),
+        (lambda: nonlinear.train_on_seed("sine"), ValueError, "fn"),
+        (lambda: nonlinear.train_on_seed(mask="upper"), ValueError, "mask"),
+        (lambda: nonlinear.train_on_seed(lr=0), ValueError, "lr"),
+        (lambda: nonlinear.train_on_seed(interim_weight=-1), ValueError, "interim_weight"),
+        (lambda: nonlinear.train_on_seed(dtype=torch.int64), TypeError, "dtype"),
+        (lambda: nonlinear.train_on_seed().states(extra=-1), ValueError, "extra"),
         (lambda: cu.plot_losses({}), TypeError, "histories"),
         (lambda: cu.plot_losses({"a": [1.0, 0.5]}), TypeError, "histories"),
-        (lambda: cu.plot_drift([]), TypeError, "runs"),
+        (lambda: nonlinear.plot_drift([]), TypeError, "runs"),
     ],
 )
 def test_bad_input(make, error, word: str) -> None:

@@ -14,6 +14,7 @@ import pytest
 import torch
 
 import course_utils as cu
+from course_utils.lessons import iterated_exact as iterated
 
 
 def seed():
@@ -75,21 +76,21 @@ def test_overdetermined_lifting_is_numpy_least_squares():
 
 def test_lifting_respects_the_mask():
     X, Y = seed()
-    below = cu.subdiagonal_mask()
+    below = iterated.subdiagonal_mask()
     sol = cu.lift_solve(X, Y, 1.5 * basis(2), Omega=below)
     assert sol.loss < 1e-12
-    assert cu.support(sol.U) == [(2, 1), (3, 2)]
+    assert iterated.support(sol.U) == [(2, 1), (3, 2)]
     # without (2,1) the hidden state a·e2 cannot be reached ...
-    blocked = cu.lift_solve(X, Y, 1.5 * basis(2), Omega=cu.mask_without((2, 1)))
+    blocked = cu.lift_solve(X, Y, 1.5 * basis(2), Omega=iterated.mask_without((2, 1)))
     assert blocked.U[1, 0] == 0 and blocked.loss > 1
     # ... but the hidden state b·e3 can
-    assert cu.lift_solve(X, Y, 1.5 * basis(3), Omega=cu.mask_without((2, 1))).loss < 1e-12
+    assert cu.lift_solve(X, Y, 1.5 * basis(3), Omega=iterated.mask_without((2, 1))).loss < 1e-12
 
 
 @pytest.mark.parametrize("a", [-3.0, -1.0, -0.25, 0.1, 1.0, 2**0.5, 7.5])
 def test_seed_family_squares_to_the_target(a):
     X, Y = seed()
-    S = cu.seed_family(a)
+    S = iterated.seed_family(a)
     torch.testing.assert_close(S @ X, a * basis(2))
     torch.testing.assert_close(S @ S @ X, Y, atol=1e-12, rtol=0)
     expected = np.zeros((3, 3))
@@ -99,7 +100,7 @@ def test_seed_family_squares_to_the_target(a):
 
 
 def test_seed_family_norm_is_smallest_at_root_two():
-    norms = {a: float(torch.linalg.norm(cu.seed_family(a))) for a in np.linspace(0.5, 3, 251)}
+    norms = {a: float(torch.linalg.norm(iterated.seed_family(a))) for a in np.linspace(0.5, 3, 251)}
     best = min(norms, key=norms.get)
     assert best == pytest.approx(2**0.5, abs=0.01)
     assert norms[best] == pytest.approx(2.0, abs=1e-3)
@@ -107,9 +108,9 @@ def test_seed_family_norm_is_smallest_at_root_two():
 
 def test_seed_family_rejects_zero():
     with pytest.raises(ValueError, match="a must not be 0"):
-        cu.seed_family(0)
+        iterated.seed_family(0)
     with pytest.raises(TypeError, match="a"):
-        cu.seed_family("1")
+        iterated.seed_family("1")
 
 
 @pytest.mark.parametrize(
@@ -146,8 +147,8 @@ def random_masks(count: int, n: int = 3):
 
 @pytest.mark.parametrize("k", [1, 2, 3])
 def test_routes_are_counted_by_matrix_powers(k):
-    for mask in random_masks(20) + [np.ones((3, 3)), cu.subdiagonal_mask().numpy()]:
-        found = cu.routes(mask, iterations=k)
+    for mask in random_masks(20) + [np.ones((3, 3)), iterated.subdiagonal_mask().numpy()]:
+        found = iterated.routes(mask, iterations=k)
         power = np.linalg.matrix_power(mask, k)
         assert len(found) == int(power[2, 0])
         for route in found:
@@ -162,31 +163,31 @@ def test_routes_are_counted_by_matrix_powers(k):
 
 def test_routes_other_ends():
     mask = np.ones((4, 4))
-    assert len(cu.routes(mask, 2, source=2, target=3)) == 4
+    assert len(iterated.routes(mask, 2, source=2, target=3)) == 4
     with pytest.raises(ValueError, match="source"):
-        cu.routes(mask, 2, source=5)
+        iterated.routes(mask, 2, source=5)
 
 
 def test_no_route_means_floor_two_and_training_cannot_beat_it():
     X, Y = seed()
-    for mask in [cu.mask_without((3, 2), base=cu.subdiagonal_mask()), cu.mask_without((3, 1), (3, 2))]:
-        assert cu.routes(mask) == []
-        floor = cu.loss_floor(mask, X, Y)
+    for mask in [iterated.mask_without((3, 2), base=iterated.subdiagonal_mask()), iterated.mask_without((3, 1), (3, 2))]:
+        assert iterated.routes(mask) == []
+        floor = iterated.loss_floor(mask, X, Y)
         assert floor.loss == pytest.approx(2.0, abs=1e-9)
         # the bound holds for any U inside the mask
         g = torch.Generator().manual_seed(1)
         for _ in range(20):
             S = torch.randn((3, 3), generator=g, dtype=torch.float64) * mask
             assert float(torch.linalg.norm(Y - S @ S @ X)) >= 2.0 - 1e-12
-        S, history = cu.masked_run(mask, epochs=200)
+        S, history = iterated.masked_run(mask, epochs=200)
         assert min(history.losses) >= 2.0 - 1e-12
         assert bool((S.matrix.detach()[mask == 0] == 0).all())
 
 
-@pytest.mark.parametrize("mask", [np.ones((3, 3)), cu.mask_without((2, 1)), cu.subdiagonal_mask()])
+@pytest.mark.parametrize("mask", [np.ones((3, 3)), iterated.mask_without((2, 1)), iterated.subdiagonal_mask()])
 def test_a_route_gives_an_exact_solution(mask):
     X, Y = seed()
-    floor = cu.loss_floor(mask, X, Y)
+    floor = iterated.loss_floor(mask, X, Y)
     assert floor.loss < 1e-8
     S = floor.U * torch.as_tensor(mask)
     assert float(torch.linalg.norm(S @ S @ X - Y)) == pytest.approx(floor.loss, abs=1e-12)
@@ -196,40 +197,40 @@ def test_a_route_gives_an_exact_solution(mask):
 def test_loss_floor_with_init_and_three_iterations():
     X, Y = seed()
     Init = 0.05 * torch.ones(3, 3, dtype=torch.float64)
-    floor = cu.loss_floor(np.ones((3, 3)), X, Y, iterations=3, Init=Init)
+    floor = iterated.loss_floor(np.ones((3, 3)), X, Y, iterations=3, Init=Init)
     S = Init + floor.U
     assert float(torch.linalg.norm(S @ S @ S @ X - Y)) == pytest.approx(floor.loss, abs=1e-12)
     assert floor.loss < 1e-8
 
 
 def test_masked_training_finds_a_balanced_member():
-    S, history = cu.masked_run(cu.subdiagonal_mask())
+    S, history = iterated.masked_run(iterated.subdiagonal_mask())
     assert history.converged
     M = S.matrix.detach()
-    assert cu.support(M, tol=1e-12) == [(2, 1), (3, 2)]
+    assert iterated.support(M, tol=1e-12) == [(2, 1), (3, 2)]
     assert float(M[1, 0] * M[2, 1]) == pytest.approx(2.0, abs=0.05)  # S²e1 ≈ 2 e3
 
 
 def test_mask_without_and_support():
-    mask = cu.mask_without((2, 1), (3, 3))
+    mask = iterated.mask_without((2, 1), (3, 3))
     assert mask[1, 0] == 0 and mask[2, 2] == 0 and mask.sum() == 7
-    assert cu.support(torch.tensor([[0.0, 1e-12], [2.0, 0.0]])) == [(2, 1)]
+    assert iterated.support(torch.tensor([[0.0, 1e-12], [2.0, 0.0]])) == [(2, 1)]
     with pytest.raises(ValueError, match="entries"):
-        cu.mask_without((4, 1))
+        iterated.mask_without((4, 1))
     with pytest.raises(TypeError, match="entries"):
-        cu.mask_without([2, 1])
+        iterated.mask_without([2, 1])
 
 
 def test_tables_show_computed_values():
     X, Y = seed()
-    text = cu.family_table([-1.0, 2.0])
+    text = iterated.family_table([-1.0, 2.0])
     assert text.count("True") == 2 and "2.2361" in text  # ||S(±1 or 2)||_F = √5
     hidden = {"e2": basis(2), "e1": basis(1)}
-    lines = cu.lifting_table(X, Y, hidden).splitlines()
+    lines = iterated.lifting_table(X, Y, hidden).splitlines()
     assert "(2,1) (3,2)" in lines[1]
     assert lines[2].split()[1] != "0.0000"  # H = e1 cannot be exact
-    masks = {"full": torch.ones(3, 3), "cut": cu.mask_without((3, 1), (3, 2))}
-    report = cu.mask_report(masks, X, Y).splitlines()
+    masks = {"full": torch.ones(3, 3), "cut": iterated.mask_without((3, 1), (3, 2))}
+    report = iterated.mask_report(masks, X, Y).splitlines()
     assert report[1].split()[1:3] == ["3", "0.0000"]
     assert report[2].split()[1:3] == ["0", "2.0000"]
 
@@ -238,9 +239,9 @@ def test_tables_show_computed_values():
 def test_loss_floor_bad_input(bad):
     X, Y = seed()
     with pytest.raises(ValueError, match="starts"):
-        cu.loss_floor(np.ones((3, 3)), X, Y, starts=bad)
+        iterated.loss_floor(np.ones((3, 3)), X, Y, starts=bad)
     with pytest.raises(ValueError, match="Omega"):
-        cu.loss_floor(np.ones((2, 2)), X, Y)
+        iterated.loss_floor(np.ones((2, 2)), X, Y)
 
 
 def test_all_masks_of_the_subdiagonal_family():
@@ -249,5 +250,5 @@ def test_all_masks_of_the_subdiagonal_family():
     for keep in itertools.product([0, 1], repeat=2):
         mask = torch.zeros(3, 3, dtype=torch.float64)
         mask[1, 0], mask[2, 1] = keep
-        floor = cu.loss_floor(mask, X, Y, starts=3)
+        floor = iterated.loss_floor(mask, X, Y, starts=3)
         assert (floor.loss < 1e-8) == (keep == (1, 1))

@@ -11,8 +11,9 @@ import torch
 from matplotlib.figure import Figure
 
 import course_utils as cu
-from course_utils.explorers.exact_inverse import explore_examples
-from course_utils.explorers.linear_operator import explore_training
+from course_utils.lessons import exact_inverse as exact_inverse
+from course_utils.lessons.exact_inverse import explore_examples
+from course_utils.lessons.linear_operator import explore_training
 
 
 @pytest.fixture(autouse=True)
@@ -124,7 +125,7 @@ def test_plot_matrices_non_finite_values_draw() -> None:
 def test_plot_norms_bars_and_highlight() -> None:
     X, Y = cu.seed_data(torch.float64)
     members = {"a": cu.exact_solution(X, Y) + torch.eye(3, dtype=torch.float64), "min": cu.exact_solution(X, Y)}
-    fig = cu.plot_norms(members)
+    fig = exact_inverse.plot_norms(members)
     ax = fig.axes[0]
     widths = [p.get_width() for p in ax.patches]
     np.testing.assert_allclose(widths, [np.linalg.norm(U.numpy()) for U in members.values()])
@@ -132,12 +133,12 @@ def test_plot_norms_bars_and_highlight() -> None:
     assert colours[0] != colours[1]  # the smallest stands out
     assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "min"]
     with pytest.raises(ValueError, match="highlight"):
-        cu.plot_norms(members, highlight="nope")
+        exact_inverse.plot_norms(members, highlight="nope")
 
 
 def test_plot_sweep_draws_the_sweep() -> None:
-    sweep = cu.sweep_examples(0.3)
-    fig = cu.plot_sweep(sweep, 5)
+    sweep = exact_inverse.sweep_examples(0.3)
+    fig = exact_inverse.plot_sweep(sweep, 5)
     ax = fig.axes[0]
     ys = [tuple(np.round(l.get_ydata(), 12)) for l in ax.lines if len(l.get_xdata()) == len(sweep.ms)]
     assert tuple(np.round(sweep.norms, 12)) in ys and tuple(np.round(sweep.residuals, 12)) in ys
@@ -145,7 +146,7 @@ def test_plot_sweep_draws_the_sweep() -> None:
     assert span.get_x() + span.get_width() / 2 == pytest.approx(5)
     assert "m = 5" in ax.get_title(loc="left")
     with pytest.raises(ValueError, match="m"):
-        cu.plot_sweep(sweep, 0)
+        exact_inverse.plot_sweep(sweep, 0)
 
 
 # ------------------------------------------------------------------ the sliders

@@ -1,7 +1,7 @@
 """Every slider of the course, at every end of its range, draws a figure.
 
 The sliders are found, not listed: every explorer of the registry
-(``course_utils.explorers.load_all()``) and every ``interact(...)`` cell of
+(``course_utils.lessons.explorers()``) and every ``interact(...)`` cell of
 every notebook in ``notebooks/``.
 
 - Each notebook's ``interact`` cells hand a registered explorer of that
@@ -32,12 +32,13 @@ import matplotlib.pyplot as plt
 import pytest
 from matplotlib.figure import Figure
 
-from course_utils.explorers import Explorer, load_all
+from course_utils.lessons import explorers
+from course_utils.lessons.explorer import Explorer
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"
 NOTEBOOKS = sorted(p for p in NOTEBOOK_DIR.glob("*.ipynb"))
-EXPLORERS = dict(sorted(load_all().items()))
+EXPLORERS = dict(sorted(explorers().items()))
 INTERACT_NAMES = {"interact", "interactive", "interact_manual"}
 RANDOM_SETTINGS = 3
 
@@ -120,7 +121,7 @@ def settings(explorer: Explorer) -> list[dict[str, Any]]:
 
 # ---------------------------------------------------------------- explorers
 def test_registry_is_not_empty() -> None:
-    assert EXPLORERS, "no explorer registered: course_utils.explorers.load_all() found none"
+    assert EXPLORERS, "no explorer found: course_utils.lessons.explorers() found none"
 
 
 @pytest.mark.parametrize("name", list(EXPLORERS))
@@ -217,7 +218,8 @@ def interact_cells(path: Path) -> list[tuple[int, str, dict, ast.Call]]:
             if name in INTERACT_NAMES:
                 assert call.args, f"{path.name} code cell {i + 1}: {name}() without a callback"
                 target = call.args[0]
-                target_name = target.id if isinstance(target, ast.Name) else ast.unparse(target)
+                # interact(explore_x, ...) or interact(lesson.explore_x, ...)
+                target_name = target.id if isinstance(target, ast.Name) else target.attr if isinstance(target, ast.Attribute) else ast.unparse(target)
                 found.append((i, target_name, cell, call))
     return found
 
@@ -247,7 +249,7 @@ def test_notebook_sliders_are_registered_and_drawn_first(path: Path) -> None:
             kw.value for kw in call.keywords
             if kw.arg is None and isinstance(kw.value, ast.Call)
             and isinstance(kw.value.func, ast.Attribute) and kw.value.func.attr == "controls"
-            and ast.unparse(kw.value.func.value) == name
+            and ast.unparse(kw.value.func.value).rsplit(".", 1)[-1] == name
         ]
         assert controls, f"{where}: expected interact({name}, **{name}.controls())"
         # a plain cell before it draws the figure once, with its picture stored

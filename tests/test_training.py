@@ -18,7 +18,7 @@ import pytest
 import torch
 
 import course_utils as cu
-from course_utils.explorers.linear_operator import EPOCHS_MAX, fast_train, seed_run
+from course_utils.lessons.linear_operator import EPOCHS_MAX, fast_train, seed_run
 
 #: the seed notebook's printout (its text, for epochs 0, 40, ..., 200) and its final line
 SEED_TRACE = {

@@ -12,6 +12,7 @@ import torch
 from matplotlib.figure import Figure
 
 import course_utils as cu
+from course_utils.lessons import iterated_exact as iterated
 
 
 def drawn_grid(fig: Figure) -> np.ndarray:
@@ -22,7 +23,7 @@ def drawn_grid(fig: Figure) -> np.ndarray:
 
 def test_one_example_one_column_per_state():
     X, Y = cu.seed_data(torch.float64)
-    S = cu.seed_family(1.5)
+    S = iterated.seed_family(1.5)
     states = [X, S @ X, S @ S @ X]
     fig = cu.plot_trajectory(states)
     grid = drawn_grid(fig)

@@ -1,20 +1,44 @@
-"""Iterating past the trained depth: fixed points and drift (notebooks 05 and 06).
+"""Activations of the iterated map (notebook 05), with the seed's ``(Z, k)`` signature.
 
-A map trained for k iterations is only asked about Z_k. Iterate it further,
+The iterated map is ``Z_k+1 = σ(S Z_k, k)``: after every application of S an
+activation σ acts on the state Z (n rows = coordinates, m columns = examples)
+and may look at the iteration index k. Here σ is a small object that can be
+combined with others:
 
-    Z_0 = X,   Z_j+1 = σ(S Z_j, j),
+- ``Elementwise``: one function on every entry (``cube``, ``tanh``, ``relu``,
+  ``identity``);
+- ``RowActivation`` / ``per_row``: a function on chosen rows only, the
+  identity elsewhere (the seed's cube on the hidden row 1);
+- ``Injection``: the data rows clamped to X at every iteration ("putting the
+  training data into the activation", read as input injection);
+- ``compose`` or ``a >> b``: first a, then b.
 
-and watch the change per iteration ``c_j = ||Z_j+1 - Z_j||_F``. When it is
-0 from some j on, Z_j is a fixed point: ``σ(S Z_j) = Z_j``; otherwise the state
-drifts. Two ways to a fixed point:
-
-- an MLP's layout (notebook 05): S nonzero only below the diagonal, outside
-  the data rows, so that the signal moves down one block per iteration, and
-  the data rows clamped to X at every iteration (``Injection``): after as many
-  iterations as layers every row holds its layer's output and nothing changes;
-- interim losses (notebook 06): the summed loss ``Σ_j ||Y - Z_j||`` asks for
-  Z_j ≈ Y at every j, hence S Y ≈ Y: Y itself becomes (nearly) fixed.
+Every activation builds a new tensor (``index_copy``), never editing Z in
+place: the seed's ``X[1, :] = X[1, :]**3`` would overwrite a tensor that
+autograd still needs for the backward pass.
 """
+
+# ---- from fixed_points.py:
+# """Iterating past the trained depth: fixed points and drift (notebooks 05 and 06).
+# 
+# A map trained for k iterations is only asked about Z_k. Iterate it further,
+# 
+#     Z_0 = X,   Z_j+1 = σ(S Z_j, j),
+# 
+# and watch the change per iteration ``c_j = ||Z_j+1 - Z_j||_F``. When it is
+# 0 from some j on, Z_j is a fixed point: ``σ(S Z_j) = Z_j``; otherwise the state
+# drifts. Two ways to a fixed point:
+# 
+# - an MLP's layout (notebook 05): S nonzero only below the diagonal, outside
+#   the data rows, so that the signal moves down one block per iteration, and
+#   the data rows clamped to X at every iteration (``Injection``): after as many
+#   iterations as layers every row holds its layer's output and nothing changes;
+# - interim losses (notebook 06): the summed loss ``Σ_j ||Y - Z_j||`` asks for
+#   Z_j ≈ Y at every j, hence S Y ≈ Y: Y itself becomes (nearly) fixed.
+# """
+
+# ---- from explorers/nonlinear.py:
+# """Sliders of notebook 05: activations, and iterating past the trained depth."""
 
 from __future__ import annotations
 
@@ -22,36 +46,113 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
+import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
-from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ._checks import as_matrix, check_activation, check_int, check_real, describe
-from .activations import Injection, per_row
-from .operator import SparseMatrix
-from .plotting import new_axes
-from .training import History, iterate, seed_data, seed_generator, train
+from .._checks import as_matrix, check_activation, check_int, check_real, describe
+from ..activations import ELEMENTWISE, Injection, _check_state, per_row
+from ..data import seed_data, seed_generator
+from ..operator import SparseMatrix
+from ..plotting import FLOOR, light_log_axis, plot_trajectory, state_labels
+from ..training import History, iterate, train
+from .explorer import explorer
 
 __all__ = [
-    "SeedRun",
+    "CHAIN",
     "chain_mask",
+    "cube_solution",
     "distances",
+    "explore_activation",
+    "EXTRA_MAX",
     "format_vector",
+    "iterate_map",
     "lower_mask",
     "plot_drift",
-    "plot_losses",
+    "plot_elementwise",
     "random_chain",
-    "train_on_seed",
+    "seed_inplace_cube",
+    "SeedRun",
     "settling_iteration",
     "settling_table",
     "state_changes",
-    "iterate_map",
+    "train_on_seed",
 ]
 
-#: the smallest change drawn on a log axis (an exact 0 would vanish)
-FLOOR = 1e-12
+
+def seed_inplace_cube(Z: torch.Tensor, k: int = 0) -> torch.Tensor:
+    """The seed's commented-out activation, kept to show why the course avoids it (notebook 05).
+
+    ``Z[1, :] = Z[1, :]**3`` edits Z in place. The cube's backward pass needs
+    the row it was given; the assignment overwrites it, so ``backward`` (and
+    ``train``) fail with "modified by an inplace operation". Use
+    ``per_row(1, "cube")`` instead.
+    """
+    Z = _check_state(Z)
+    if Z.shape[0] < 2:
+        raise ValueError(f"Z must have at least 2 rows (the seed cubes row 1), got shape {tuple(Z.shape)}")
+    Z[1, :] = Z[1, :] ** 3
+    return Z
+
+
+def cube_solution(a: float = 1.0, target: float = 2.0, dtype: torch.dtype = torch.float64) -> torch.Tensor:
+    """An exact S for the seed's data with the cube on the hidden row (notebook 05).
+
+    For X = e1, Y = target·e3 and σ = cube on row 1 (0-based), two iterations:
+
+        S e1 = a·e2,   S e2 = (target / a³)·e3,   S e3 = 0
+
+    gives σ(S X) = a³·e2 and σ(S σ(S X)) = (target / a³)·a³·e3 = Y, for every
+    a ≠ 0: a one-parameter family, as in the linear case of notebook 04.
+
+    Args:
+        a: the hidden value before the cube (a ≠ 0).
+        target: the size of Y along e3 (the seed's 2).
+        dtype: the dtype of the returned 3 x 3 matrix.
+    """
+    a = check_real(a, "a")
+    target = check_real(target, "target")
+    if a == 0:
+        raise ValueError("a must be nonzero (S e2 = target / a³ · e3), got 0.0")
+    S = torch.zeros((3, 3), dtype=dtype)
+    S[1, 0] = a
+    S[2, 1] = target / a**3
+    return S
+
+
+def plot_elementwise(names: Iterable[str] | None = None, span: float = 2.0):
+    """The named elementwise functions f(z) on [-span, span], one panel each (notebook 05).
+
+    Args:
+        names: which of ``ELEMENTWISE`` to draw; all of them by default.
+        span: half-width of the z-range drawn (> 0).
+    """
+    import matplotlib.pyplot as plt
+
+    span = check_real(span, "span", minimum=0.0, strict=True)
+    if names is not None and (isinstance(names, str) or not isinstance(names, Iterable)):
+        raise TypeError(f"names must be a list of names from {sorted(ELEMENTWISE)} or None, got {describe(names)}")
+    names = list(ELEMENTWISE) if names is None else list(names)
+    for name in names:
+        if not isinstance(name, str):
+            raise TypeError(f"names must hold names from {sorted(ELEMENTWISE)}, got {describe(name)}")
+        if name not in ELEMENTWISE:
+            raise ValueError(f"names must be taken from {sorted(ELEMENTWISE)}, got {name!r}")
+    if not names:
+        raise ValueError("names must hold at least one name, got none")
+    z = torch.linspace(-span, span, 201, dtype=torch.float64)
+    fig, axes = plt.subplots(1, len(names), figsize=(2.3 * len(names) + 0.4, 2.4), layout="constrained",
+                             sharey=True, squeeze=False)
+    for ax, name in zip(axes[0], names):
+        ax.plot(z.numpy(), ELEMENTWISE[name](z[:, None])[:, 0].numpy())
+        ax.plot(z.numpy(), z.numpy(), color="grey", linewidth=0.8, linestyle=":")
+        ax.set_title(name)
+        ax.set_xlabel("z")
+        ax.set_ylim(-span * 1.2, span * 1.2)
+    axes[0, 0].set_ylabel("f(z)   (dotted: z)")
+    return fig
 
 
 def chain_mask(n: int) -> torch.Tensor:
@@ -331,7 +432,7 @@ def train_on_seed(
         interim_weight: weight of the interim losses (>= 0), notebook 06.
         dtype: torch.float64 or torch.float32.
     """
-    from .activations import ELEMENTWISE
+    from ..activations import ELEMENTWISE
 
     if not isinstance(fn, str) or fn not in ELEMENTWISE:
         raise ValueError(f"fn must be one of {sorted(ELEMENTWISE)}, got {fn!r}")
@@ -350,63 +451,45 @@ def train_on_seed(
     )
 
 
-def light_log_axis(ax: Axes) -> Axes:
-    """Plain-text labels at the powers of ten and no minor ticks on a log y axis.
+NOTEBOOK = "05_nonlinear_activations"
 
-    Same picture as matplotlib's default, drawn in about half the time: the
-    default writes each label with mathtext ($10^{-2}$) and builds eight
-    minor ticks per decade. Keeps sliders quick (notebooks 05, 06).
+
+#: the trained set-up of the notebook: the 1-1-1 chain e1 → e2 → e3
+CHAIN = dict(mask="chain", init_noise=0.5, lr=0.01, epochs=1000)
+
+
+EXTRA_MAX = 8
+
+
+def _controls() -> dict:
+    style = {"description_width": "initial"}
+    return {
+        "activation": widgets.Dropdown(options=list(ELEMENTWISE), value="cube", description="σ on row 1", style=style),
+        "extra": widgets.IntSlider(value=3, min=0, max=EXTRA_MAX, description="iterations past depth", style=style),
+        "injection": widgets.Checkbox(value=True, description="inject X (clamp row 0)", style=style),
+    }
+
+
+@explorer(NOTEBOOK, _controls)
+def explore_activation(activation: str = "cube", extra: int = 3, injection: bool = True) -> Figure:
+    """The chain e1 → e2 → e3 trained with σ on row 1, run 2 + ``extra`` iterations.
+
+    The trajectory X, σ(SX), … next to the target Y = 2·e3; the title says
+    from which iteration on the state stops changing, if it does.
     """
-    from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
-
-    ax.yaxis.set_major_locator(LogLocator(base=10, numticks=8))
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-    ax.yaxis.set_minor_locator(NullLocator())
-    return ax
-
-
-def plot_losses(histories: Mapping[str, History], title: str | None = None, ax: Axes | None = None) -> Figure:
-    """Several loss curves on one log axis (notebooks 05, 06).
-
-    Each curve ends in a marker at its stopping epoch: a dot when it
-    converged, a square when the epochs ran out, a red cross at the last finite
-    loss when it diverged; the legend gives the stopping epoch. ``tol`` is the
-    dotted line.
-
-    Args:
-        histories: label -> History (what ``train`` returns).
-        title: the axes' title.
-        ax: matplotlib Axes to draw on; a new figure when None.
-    """
-    if not isinstance(histories, Mapping) or not histories:
-        raise TypeError(f"histories must be a non-empty dict label -> History, got {describe(histories)}")
-    for label, history in histories.items():
-        if not isinstance(history, History):
-            raise TypeError(f"histories[{label!r}] must be a History (what train returns), got {describe(history)}")
-    ax = new_axes(ax, figsize=(6.5, 3.5))
-    for label, history in histories.items():
-        losses = np.asarray(history.losses, dtype=float)
-        finite = np.isfinite(losses)
-        epochs = np.arange(len(losses))
-        word = "diverged" if history.diverged else "converged" if history.converged else "stopped"
-        (line,) = ax.plot(epochs[finite], np.maximum(losses[finite], FLOOR),
-                          label=f"{label}: {word} at {history.stop_epoch}")
-        if finite.any():
-            last = int(epochs[finite][-1])
-            marker, colour = ("x", "red") if history.diverged else ("o" if history.converged else "s", line.get_color())
-            ax.plot([last], [max(losses[last], FLOOR)], marker, color=colour, markersize=6)
-    tols = {h.tol for h in histories.values() if h.tol > 0}
-    for tol in tols:
-        ax.axhline(tol, color="grey", linestyle=":", linewidth=1)
-    ax.set_yscale("log")
-    light_log_axis(ax)
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("loss")
-    right = max(h.stop_epoch for h in histories.values())
-    ax.set_xlim(0, max(right, 1) * 1.05)
-    ax.legend(fontsize=8, loc="lower left")
-    if title is not None:
-        ax.set_title(title)
+    run = train_on_seed(str(activation), **CHAIN)
+    X, Y = seed_data()
+    sigma = per_row(1, str(activation))
+    if injection:
+        sigma = Injection(X, rows=0) >> sigma
+    states = run.states(int(extra), sigma)
+    # no layout engine: it would double the drawing time; inline output is cropped anyway
+    fig, ax = plt.subplots(figsize=(1.6 + 0.62 * (len(states) + 1), 2.6))
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.15, top=0.85)
+    plot_trajectory(states, labels=state_labels(len(states), operator="σS"), target=Y, ax=ax)
+    settle = settling_iteration(states)
+    fixed = f"fixed from iteration {settle}" if settle is not None else "still changing"
+    ax.set_title(f"σ = {activation} on row 1, {'with' if injection else 'without'} injection: {fixed}")
     return ax.figure
 
 

@@ -15,41 +15,56 @@ it is. The Frobenius norm is not differentiable where ``Y - Z_k = 0``; at
 Everything is computed in float64 unless a ``dtype`` is given.
 """
 
+# ---- from explorers/depth.py:
+# """Sliders of notebook 03: depth and the saddle."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Callable, Sequence
 
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, NullLocator
 
-from ._checks import as_matrix, check_activation, check_int, check_mask, check_real, describe
-from .operator import SparseMatrix
-from .plotting import new_axes
-from .training import History, pass_loss, seed_data, seed_generator, train
+from .._checks import (
+    as_matrix,
+    check_activation,
+    check_int,
+    check_mask,
+    check_real,
+    describe,
+)
+from ..data import seed_data, seed_generator
+from ..operator import SparseMatrix
+from ..plotting import new_axes, plot_loss
+from ..training import History, pass_loss, train
+from .explorer import explorer
 
 __all__ = [
-    "CriticalPoint",
-    "PlateauSweep",
     "critical_point",
+    "CriticalPoint",
+    "depth_run",
+    "EPOCHS",
+    "explore_depth",
     "gradient_at",
     "hessian_at",
     "loss_at",
     "plateau_length",
     "plateau_run",
     "plateau_sweep",
+    "PlateauSweep",
     "plot_plateau_sweep",
     "plot_saddle_slices",
 ]
 
 Activation = Callable[[torch.Tensor, int], torch.Tensor]
 
-
-# ----------------------------------------------------------------------------
-# The loss at a point
-# ----------------------------------------------------------------------------
 
 def _prepare(
     S_or_Init: Any, U: Any, X: Any, Y: Any, iterations: int, activation: Any,
@@ -183,10 +198,6 @@ def hessian_at(
 
     return torch.autograd.functional.hessian(flat_loss, U.detach().reshape(-1).clone())
 
-
-# ----------------------------------------------------------------------------
-# What kind of point is it?
-# ----------------------------------------------------------------------------
 
 @dataclass
 class CriticalPoint:
@@ -330,10 +341,6 @@ def plot_saddle_slices(iterations: Sequence[int] = (1, 2, 3), extent: float = 1.
     axes[0][0].set_ylabel("loss L(t·D)")
     return fig
 
-
-# ----------------------------------------------------------------------------
-# The plateau of training
-# ----------------------------------------------------------------------------
 
 def plateau_length(history: History | Sequence[float], fraction: float = 0.9) -> int | None:
     """Epochs spent on the plateau: the first epoch whose loss is
@@ -510,3 +517,46 @@ def plot_plateau_sweep(sweeps: PlateauSweep | Sequence[PlateauSweep], ax: Axes |
     ax.set_title(f"epochs until the loss drops below {sweeps[0].fraction:g} x its start")
     ax.legend(loc="lower left", fontsize=9)
     return ax.figure
+
+
+NOTEBOOK = "03_depth_and_the_saddle"
+
+
+#: the epochs every run of the slider gets (enough for two iterations to
+#: converge from the smallest noise, 1e-3, in 536 epochs)
+EPOCHS = 600
+
+
+@lru_cache(maxsize=256)
+def depth_run(init_noise: float = 0.1, iterations: int = 2) -> History:
+    """The seed's run with its Init scaled to ``init_noise`` (float64, EPOCHS epochs)."""
+    return plateau_run(init_noise, iterations, epochs=EPOCHS)
+
+
+def _controls() -> dict:
+    style = {"description_width": "initial"}
+    return {
+        "init_noise": widgets.FloatLogSlider(
+            value=0.1, base=10, min=-3, max=0, step=0.25, description="init noise", style=style
+        ),
+        "iterations": widgets.IntSlider(value=2, min=1, max=4, description="iterations", style=style),
+    }
+
+
+@explorer(NOTEBOOK, _controls)
+def explore_depth(init_noise: float = 0.1, iterations: int = 2) -> Figure:
+    """Loss curve of the seed's run for one init noise and depth, the plateau shaded."""
+    history = depth_run(float(init_noise), int(iterations))
+    plateau = plateau_length(history)
+    # A fixed layout: constrained layout would double the time of a redraw.
+    fig, ax = plt.subplots(figsize=(6.0, 3.5))
+    fig.subplots_adjust(left=0.12, right=0.97, bottom=0.14, top=0.9)
+    plot_loss(history, ax=ax, title=f"init noise {init_noise:.4g}, {iterations} iterations: {history.status}")
+    # Plain tick labels: the default 10^k labels go through mathtext, slow to redraw.
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    ax.yaxis.set_minor_locator(NullLocator())
+    end = plateau if plateau is not None else history.stop_epoch
+    ax.axvspan(0, max(end, 0.5), color="orange", alpha=0.15, linewidth=0)
+    text = f"plateau: {plateau} epochs" if plateau is not None else f"still on the plateau after {len(history.losses)} epochs"
+    ax.annotate(text, xy=(0.02, 0.06), xycoords="axes fraction", color="darkorange")
+    return fig

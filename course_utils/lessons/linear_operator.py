@@ -20,13 +20,20 @@ import torch
 from matplotlib.figure import Figure
 
 from .._checks import check_int, check_real
+from ..data import seed_data, seed_generator
 from ..plotting import plot_loss
-from ..training import History, seed_data, seed_generator
-from . import explorer
+from ..training import History
+from .explorer import explorer
 
-__all__ = ["explore_training", "fast_train", "seed_run", "EPOCHS_MAX"]
+__all__ = [
+    "EPOCHS_MAX",
+    "explore_training",
+    "fast_train",
+    "seed_run",
+]
 
 NOTEBOOK = "01_linear_operator"
+
 
 #: the epochs slider's maximum; runs are computed this far once and cut
 EPOCHS_MAX = 2001

@@ -6,13 +6,19 @@ float64 by default, every random draw from an explicit ``torch.Generator``:
 the printed accuracies do not depend on the number of threads.
 """
 
+# ---- from explorers/mlp.py:
+# """Slider of notebook 07: a random mask's density and the hidden width against
+# test accuracy on the digits and time per training step."""
+
 from __future__ import annotations
 
 import math
 import time
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any, Iterator, Mapping, Sequence
 
+import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
@@ -20,24 +26,29 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from torch import nn
 
-from ._checks import check_int, check_real, describe
-from .mlp import IteratedMap, mlp_mask, random_mask
-from .plotting import new_axes
-from .storage import CSR_CROSSOVER, check_sizes, slot_slices
+from .._checks import check_int, check_real, describe
+from ..data import digits_data
+from ..mlp import IteratedMap, mlp_mask, random_mask
+from ..plotting import new_axes
+from ..storage import CSR_CROSSOVER, check_sizes, slot_slices
+from .explorer import explorer
 
 __all__ = [
     "accuracy",
     "accuracy_table",
     "compare_masks",
-    "digits_data",
+    "explore_mask_density",
+    "mask_run",
     "max_difference",
     "memory_table",
-    "plot_mask_pair",
-    "settled_slots",
     "plot_accuracies",
     "plot_mask",
+    "plot_mask_pair",
     "plot_states",
     "plot_step_times",
+    "settled_slots",
+    "single_thread",
+    "slot_names",
     "step_times",
     "train_map",
 ]
@@ -56,31 +67,6 @@ def single_thread() -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(before)
-
-
-def digits_data(dtype: torch.dtype = torch.float64, test_fraction: float = 0.25, seed: int = 0):
-    """scikit-learn's 8 x 8 digits as rows: ``x_train, y_train, x_test, y_test``.
-
-    Pixels are scaled from 0..16 to 0..1; the split is a random permutation
-    drawn from ``torch.Generator().manual_seed(seed)``.
-
-    Args:
-        dtype: floating dtype of the images.
-        test_fraction: share of the 1797 images kept for testing (0 < f < 1).
-        seed: seed of the split.
-    """
-    from sklearn.datasets import load_digits
-
-    test_fraction = check_real(test_fraction, "test_fraction", minimum=0.0, strict=True)
-    if test_fraction >= 1:
-        raise ValueError(f"test_fraction must be < 1, got {test_fraction}")
-    data = load_digits()
-    x = torch.as_tensor(data.data, dtype=dtype) / 16.0
-    y = torch.as_tensor(data.target, dtype=torch.int64)
-    order = torch.randperm(len(y), generator=torch.Generator().manual_seed(seed))
-    n_test = int(round(test_fraction * len(y)))
-    test, train = order[:n_test], order[n_test:]
-    return x[train], y[train], x[test], y[test]
 
 
 def train_map(imap: nn.Module, x: torch.Tensor, y: torch.Tensor, *, epochs: int = 100, lr: float = 0.02,
@@ -362,3 +348,78 @@ def plot_step_times(times: Mapping[str, Any], ax: Axes | None = None) -> Figure:
     ax.set_title(f"sizes {list(times.get('sizes', []))}: time per training step (1 thread)")
     ax.legend(loc="best", fontsize=8)
     return ax.figure
+
+
+NOTEBOOK = "07_mlp_as_sparse_map"
+
+
+#: a small, quick version of the notebook's experiment: 600 training images,
+#: float32, 30 full-batch Adam steps
+TRAIN_IMAGES, EPOCHS, LR = 600, 30, 0.05
+
+
+@lru_cache(maxsize=4)
+def _data() -> tuple[torch.Tensor, ...]:
+    x_train, y_train, x_test, y_test = digits_data(torch.float32)
+    return x_train[:TRAIN_IMAGES], y_train[:TRAIN_IMAGES], x_test, y_test
+
+
+@lru_cache(maxsize=256)
+def mask_run(hidden: int = 16, density: float = 0.1, random: bool = True, seed: int = 0) -> tuple[float, float, str, torch.Tensor]:
+    """Train sizes [64, hidden, hidden, 10] with the MLP mask or a random mask of
+    ``density`` (entries / n²); return (test accuracy, seconds per step, storage, mask)."""
+    sizes = [64, hidden, hidden, 10]
+    n = sum(sizes)
+    generator = torch.Generator().manual_seed(seed)
+    if random:
+        entries = max(1, min(int(round(density * n * n)), (n - 64) * n))
+        mask = random_mask(sizes, entries, generator)
+    else:
+        mask = mlp_mask(sizes)
+    imap = IteratedMap(sizes, mask, dtype=torch.float32, generator=generator)
+    x, y, x_test, y_test = _data()
+    optimiser = torch.optim.Adam(imap.parameters(), lr=LR)
+    best = float("inf")
+    with single_thread():
+        for _ in range(EPOCHS):
+            start = time.perf_counter()
+            optimiser.zero_grad()
+            nn.functional.cross_entropy(imap(x), y).backward()
+            optimiser.step()
+            best = min(best, time.perf_counter() - start)
+        with torch.no_grad():
+            accuracy = float((imap(x_test).argmax(dim=1) == y_test).float().mean().item())
+    return accuracy, best, imap.kind, mask
+
+
+def _controls() -> dict:
+    style = {"description_width": "initial"}
+    return {
+        "hidden": widgets.IntSlider(value=16, min=8, max=32, step=8, description="hidden width", style=style),
+        "density": widgets.FloatLogSlider(value=0.1, base=10, min=-2, max=-0.5, step=0.25,
+                                          description="random mask density", style=style),
+    }
+
+
+@explorer(NOTEBOOK, _controls)
+def explore_mask_density(hidden: int = 16, density: float = 0.1) -> Figure:
+    """A random mask of the chosen density against the MLP mask of the chosen
+    hidden width: the mask, test accuracy and time per training step."""
+    hidden, density = int(hidden), float(density)
+    sizes = [64, hidden, hidden, 10]
+    acc_r, time_r, kind_r, mask = mask_run(hidden, density, True)
+    acc_m, time_m, kind_m, _ = mask_run(hidden, density, False)
+    fig, (ax_mask, ax_acc) = plt.subplots(1, 2, figsize=(8.0, 3.4), gridspec_kw={"width_ratios": [1, 1.5]})
+    fig.subplots_adjust(left=0.06, right=0.97, bottom=0.16, top=0.84, wspace=0.25)
+    plot_mask(mask, sizes, ax=ax_mask, title="random Ω")
+    rows = [("MLP mask", int(mlp_mask(sizes).sum()), acc_m, time_m, kind_m),
+            ("random mask", int(mask.sum()), acc_r, time_r, kind_r)]
+    ax_acc.barh([0, 1], [acc_m, acc_r], color=["C0", "C1"])
+    for k, (label, entries, acc, seconds, kind) in enumerate(rows):
+        ax_acc.text(0.02, k, f"{label}: {entries} entries\naccuracy {acc:.3f}, {seconds * 1e3:.1f} ms/step ({kind})",
+                    va="center", color="white", fontsize=9)
+    ax_acc.set_yticks([])
+    ax_acc.set_xlim(0, 1)
+    ax_acc.set_xlabel("test accuracy (digits)")
+    fig.suptitle(f"sizes {sizes}, random mask density {density:.1%}, {TRAIN_IMAGES} training images")
+    return fig

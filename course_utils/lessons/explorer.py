@@ -1,31 +1,26 @@
-"""The course's sliders: every ``interact`` of every notebook, in one registry.
+"""Sliders: a figure with keyword defaults and the ipywidgets controls that move it.
 
-An ``Explorer`` is a drawing function with keyword defaults plus a factory of
-the ipywidgets controls that move it. A notebook first draws the figure once
-with a plain call, then hands the same explorer to ``interact``::
+An ``Explorer`` is a drawing function plus a factory of its controls. A
+notebook first draws the figure once with a plain call, then hands the same
+explorer to ``interact``::
 
     explore_training()                                              # plain cell
     _ = interact(explore_training, **explore_training.controls())   # slider cell
 
-Tests and benchmarks find every slider of the course through ``REGISTRY``
-(filled by importing this package's modules, one per notebook); ``figure``
-draws without showing, for them.
+Each lesson module defines its notebook's explorers with the ``explorer``
+decorator; ``course_utils.lessons.explorers()`` collects them all (for the
+tests and benchmarks). ``figure`` draws without showing.
 """
 
 from __future__ import annotations
 
-import importlib
 import inspect
-import pkgutil
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from matplotlib.figure import Figure
 
-__all__ = ["Explorer", "REGISTRY", "control_values", "explorer", "load_all"]
-
-#: every explorer of the course, by name (see ``load_all``)
-REGISTRY: dict[str, "Explorer"] = {}
+__all__ = ["Explorer", "control_values", "explorer"]
 
 
 @dataclass
@@ -106,21 +101,11 @@ def control_values(control: Any) -> list[Any]:
 
 
 def explorer(notebook: str, controls: Callable[[], dict[str, Any]]) -> Callable[[Callable[..., Figure]], Explorer]:
-    """Decorator: register ``draw`` as an explorer of ``notebook``."""
+    """Decorator: make ``draw`` an explorer of ``notebook`` with these controls."""
 
     def register(draw: Callable[..., Figure]) -> Explorer:
-        if draw.__name__ in REGISTRY:
-            raise ValueError(f"an explorer named {draw.__name__!r} is registered already")
         found = Explorer(draw.__name__, notebook, draw, controls)
         found.__doc__ = draw.__doc__
-        REGISTRY[found.name] = found
         return found
 
     return register
-
-
-def load_all() -> dict[str, Explorer]:
-    """Import every module of this package and return the full registry."""
-    for module in pkgutil.iter_modules(__path__):
-        importlib.import_module(f"{__name__}.{module.name}")
-    return REGISTRY

@@ -21,126 +21,42 @@ counts those routes. With Init = 0 and no route, row 3 of ``S^k X`` is 0
 whatever U is, so the loss can never go below ``|Y[3]| = 2``.
 """
 
+# ---- from explorers/iterated_exact.py:
+# """Sliders of notebook 04: the exact two-step solutions S(a)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Sequence
 
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from matplotlib.figure import Figure
 
-from ._checks import as_matrix, check_int, check_mask, check_real, describe
-from .exact import exact_solution
+from .._checks import as_matrix, check_int, check_mask, check_real, describe
+from ..data import seed_data
+from ..exact import lift_solve
+from ..plotting import plot_trajectory
+from .explorer import explorer
 
 __all__ = [
-    "Lifting",
-    "LossFloor",
-    "lift_solve",
+    "explore_family",
+    "family_member",
+    "family_table",
+    "lifting_table",
     "loss_floor",
+    "LossFloor",
     "mask_report",
     "mask_without",
     "masked_run",
-    "family_table",
-    "lifting_table",
     "routes",
     "seed_family",
     "subdiagonal_mask",
     "support",
 ]
-
-
-@dataclass
-class Lifting:
-    """A solution of ``S [X H_1 ... H_{k-1}] = [H_1 ... H_{k-1} Y]``.
-
-    Attributes:
-        U: the update (n x n); ``S = Init + Ω ⊙ U``.
-        matrix: S itself.
-        hidden: the hidden states H_1, ..., H_{k-1} that were chosen.
-        lifted_residual: ``||S [X H] - [H Y]||_F``, the error of the stacked
-            one-step problem (0 when the lifted problem is solvable).
-        loss: ``||S^k X - Y||_F``, the training loss of the solution (no
-            activation).
-    """
-
-    U: torch.Tensor
-    matrix: torch.Tensor
-    hidden: list[torch.Tensor]
-    lifted_residual: float
-    loss: float
-
-    @property
-    def iterations(self) -> int:
-        return len(self.hidden) + 1
-
-    def __repr__(self) -> str:
-        return (
-            f"Lifting({self.iterations} iterations, lifted residual {self.lifted_residual:.4f}, "
-            f"loss ||S^{self.iterations} X - Y|| = {self.loss:.4f})"
-        )
-
-
-def lift_solve(X: Any, Y: Any, hidden: Any, Init: Any = None, Omega: Any = None) -> Lifting:
-    """Solve ``S^k X = Y`` exactly by lifting, for chosen hidden states (notebook 04).
-
-    Stacks ``A = [X H_1 ... H_{k-1}]`` and ``B = [H_1 ... H_{k-1} Y]`` and
-    returns notebook 02's ``exact_solution(A, B, Init, Omega)``: per row the
-    minimum-norm least-squares U over the mask's free entries.
-
-    Args:
-        X: inputs as columns, n x m.
-        Y: targets, n x m.
-        hidden: one n x m hidden state H (k = 2 applications) or a list of
-            k - 1 of them (H_j is meant to be S^j X).
-        Init: fixed part of S, n x n; zeros if None.
-        Omega: 0/1 mask, n x n; all ones if None.
-
-    Returns:
-        a ``Lifting`` with U, S, the hidden states, the lifted residual and
-        the loss ``||S^k X - Y||_F``.
-    """
-    X = as_matrix(X, "X")
-    n, m = X.shape
-    Y = as_matrix(Y, "Y", dtype=X.dtype)
-    if Y.shape != X.shape:
-        raise ValueError(f"Y must have the shape of X {(n, m)}, got shape {tuple(Y.shape)}")
-    states = _hidden_states(hidden, n, m)
-    H = []
-    for j, h in enumerate(states):
-        name = "hidden" if len(states) == 1 else f"hidden[{j}]"
-        h = as_matrix(h, name, dtype=X.dtype)
-        if h.shape != (n, m):
-            raise ValueError(f"{name} must have the shape of X {(n, m)} (a hidden state per example), got shape {tuple(h.shape)}")
-        H.append(h)
-    Init_t = torch.zeros((n, n), dtype=X.dtype) if Init is None else as_matrix(Init, "Init", rows=n, cols=n, dtype=X.dtype)
-    Omega_t = torch.ones((n, n), dtype=X.dtype) if Omega is None else check_mask(Omega, "Omega", n, X.dtype)
-    A = torch.cat([X] + H, dim=1)
-    B = torch.cat(H + [Y], dim=1)
-    U = exact_solution(A, B, Init_t, Omega_t)
-    S = Init_t + Omega_t * U
-    lifted = float(torch.linalg.matrix_norm(S @ A - B, ord="fro"))
-    Z = X
-    for _ in range(len(H) + 1):
-        Z = S @ Z
-    loss = float(torch.linalg.matrix_norm(Y - Z, ord="fro"))
-    return Lifting(U, S, H, lifted, loss)
-
-
-def _hidden_states(hidden: Any, n: int, m: int) -> list:
-    """One hidden state or a list of them, as a list."""
-    if isinstance(hidden, (torch.Tensor, np.ndarray)):
-        return list(hidden) if hidden.ndim == 3 else [hidden]
-    if isinstance(hidden, (list, tuple)):
-        if len(hidden) == 0:
-            raise ValueError(f"hidden must be an n x m matrix ({n} x {m}) or a non-empty list of them, got an empty list")
-        if all(isinstance(h, (torch.Tensor, np.ndarray)) for h in hidden):
-            return list(hidden)
-        try:
-            depth = np.asarray(hidden, dtype=float).ndim
-        except (TypeError, ValueError):
-            depth = 2  # let as_matrix name the problem
-        return list(hidden) if depth == 3 else [hidden]
-    return [hidden]  # as_matrix raises a TypeError naming it
 
 
 def seed_family(a: float, dtype: torch.dtype = torch.float64) -> torch.Tensor:
@@ -166,7 +82,7 @@ def family_table(values: Sequence[float]) -> str:
     ``H = a·e2`` returns S(a), and ``||S(a)||_F`` (seed data; notebook 04)."""
     if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or not values:
         raise TypeError(f"values must be a non-empty list of numbers a ≠ 0, got {describe(values)}")
-    from .training import seed_data
+    from ..data import seed_data
 
     X, Y = seed_data(torch.float64)
     e2 = torch.tensor([[0.0], [1.0], [0.0]], dtype=torch.float64)
@@ -428,8 +344,9 @@ def masked_run(
     Returns:
         (the trained SparseMatrix, its History).
     """
-    from .operator import SparseMatrix
-    from .training import seed_data, train
+    from ..data import seed_data
+    from ..operator import SparseMatrix
+    from ..training import train
 
     mask = check_mask(Omega, "Omega", 3, torch.float64)
     init_noise = check_real(init_noise, "init_noise", minimum=0.0)
@@ -440,3 +357,63 @@ def masked_run(
     X, Y = seed_data(torch.float64)
     history = train(S, X, Y, iterations=iterations, epochs=epochs, lr=lr)
     return S, history
+
+
+NOTEBOOK = "04_iterated_exact"
+
+
+@lru_cache(maxsize=256)
+def family_member(a: float) -> tuple[np.ndarray, list[np.ndarray], float, float]:
+    """S(a), its trajectory [X, SX, S²X] on the seed's data, ||S(a)||_F and
+    ||S²X - Y||_F (a ≠ 0)."""
+    X, Y = seed_data(torch.float64)
+    S = seed_family(a)
+    states = [X, S @ X, S @ (S @ X)]
+    return (
+        S.numpy(),
+        [z.numpy() for z in states],
+        float(torch.linalg.matrix_norm(S)),
+        float(torch.linalg.matrix_norm(states[-1] - Y)),
+    )
+
+
+def _controls() -> dict:
+    style = {"description_width": "initial"}
+    return {"a": widgets.FloatSlider(value=1.0, min=-3.0, max=3.0, step=0.25, description="a", style=style)}
+
+
+def _draw_matrix(ax, S: np.ndarray, title: str) -> None:
+    bound = float(np.abs(S).max()) or 1.0
+    ax.imshow(S, cmap="RdBu_r", vmin=-bound, vmax=bound)
+    for (i, j), v in np.ndenumerate(S):
+        ax.text(j, i, f"{v:.2f}" if v else "0", ha="center", va="center", fontsize=9,
+                color="white" if abs(v) > 0.6 * bound else "black")
+    ax.set_xticks(range(S.shape[1]), [f"e{j + 1}" for j in range(S.shape[1])])
+    ax.set_yticks(range(S.shape[0]), [f"e{i + 1}" for i in range(S.shape[0])])
+    ax.tick_params(length=0)
+    ax.grid(False)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    ax.set_title(title)
+
+
+@explorer(NOTEBOOK, _controls)
+def explore_family(a: float = 1.0) -> Figure:
+    """S(a) = a·e2e1ᵀ + (2/a)·e3e2ᵀ as a heatmap, and the trajectory X, SX, S²X."""
+    a = float(a)
+    # A fixed layout: constrained layout would double the time of a redraw.
+    fig, (left, right) = plt.subplots(1, 2, figsize=(7.0, 2.9), gridspec_kw={"width_ratios": [1, 1.5]})
+    fig.subplots_adjust(left=0.06, right=0.99, bottom=0.1, top=0.88, wspace=0.2)
+    X, Y = seed_data(torch.float64)
+    if a == 0:
+        left.axis("off")
+        left.text(0.5, 0.5, "a = 0: S e1 = 0·e2 carries nothing,\nand 2/a does not exist.\nNo member of the family.",
+                  ha="center", va="center", transform=left.transAxes)
+        plot_trajectory([X, 0 * X, 0 * X], target=Y, ax=right)
+        right.set_title("with S e1 = 0 the signal is lost: S²X = 0")
+        return fig
+    S, states, norm, error = family_member(a)
+    _draw_matrix(left, S, f"S(a), a = {a:.2f}")
+    plot_trajectory(states, target=Y, ax=right)
+    right.set_title(f"||S²X - Y|| = {error:.1e},  ||S||_F = {norm:.3f}")
+    return fig

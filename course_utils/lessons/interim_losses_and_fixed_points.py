@@ -1,4 +1,10 @@
-"""Sliders of notebook 06: interim losses, and iterating the trained map further."""
+"""Notebook 06: interim losses, and iterating the trained map further.
+
+The notebook builds on notebooks 03 and 05: it uses their ``gradient_at``
+(the gradient of the loss at a point) and ``train_on_seed``, ``distances``,
+``format_vector``, ``plot_drift`` (training on the seed's problem, and how far
+the iterated state drifts), imported here so that the notebook finds them all
+in its own lesson.""" 
 
 from __future__ import annotations
 
@@ -6,11 +12,13 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from ..fixed_points import light_log_axis, train_on_seed
-from ..plotting import plot_loss
-from ..trajectory import plot_trajectory, state_labels
-from ..training import seed_data
-from . import explorer
+from ..data import seed_data
+from ..plotting import light_log_axis, plot_loss, plot_trajectory, state_labels
+from .depth_and_the_saddle import gradient_at
+from .explorer import explorer
+from .nonlinear_activations import distances, format_vector, plot_drift, train_on_seed
+
+__all__ = ["distances", "explore_interim", "format_vector", "gradient_at", "plot_drift", "train_on_seed"]
 
 NOTEBOOK = "06_interim_losses_and_fixed_points"
 

@@ -14,24 +14,45 @@ least-squares U; this module holds what the notebook sets beside it:
   examples grows (the slider of notebook 02).
 """
 
+# ---- from figures_exact.py:
+# """Figures of notebook 02: sizes of exact solutions, and the examples sweep.
+# 
+# Every function returns the matplotlib ``Figure`` it drew on (made with
+# ``pyplot``, shown in a notebook with ``plt.show()``).
+# """
+
+# ---- from explorers/exact_inverse.py:
+# """Sliders of notebook 02: the exact U as examples are added and Y gets noisy."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Mapping
 
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
 import torch
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
-from ._checks import as_matrix, check_int, check_mask, check_real, describe
-from .exact import exact_solution, residual
+from .._checks import as_matrix, check_int, check_mask, check_real, describe
+from ..data import example_data
+from ..exact import exact_solution, residual
+from ..plotting import new_axes
+from .explorer import explorer
 
 __all__ = [
-    "Sweep",
-    "example_data",
+    "explore_examples",
+    "M_MAX",
     "normal_residual",
     "padded_solution",
+    "plot_norms",
+    "plot_sweep",
     "row_residuals",
     "solution_table",
+    "Sweep",
     "sweep_examples",
 ]
 
@@ -102,29 +123,6 @@ def row_residuals(X: Any, Y: Any, U: Any, Init: Any = None, Omega: Any = None) -
     X = as_matrix(X, "X")
     Y = as_matrix(Y, "Y", rows=X.shape[0], cols=X.shape[1], dtype=X.dtype)
     return torch.linalg.vector_norm(_operator(X, U, Init, Omega) @ X - Y, dim=1)
-
-
-def example_data(m: int, noise: float = 0.0, n: int = 3, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """A small data set ``Y = A X + noise · E`` in float64 (notebook 02).
-
-    ``A`` (n x n, the operator that made the data), the columns of X (n x m)
-    and of E are standard normal draws from a generator seeded with ``seed``.
-    Columns are drawn one example at a time, so the first m examples are the
-    same whatever m is: asking for more examples only adds columns.
-
-    Returns:
-        ``(X, Y, A)``.
-    """
-    m = check_int(m, "m", minimum=1)
-    noise = check_real(noise, "noise", minimum=0.0)
-    n = check_int(n, "n", minimum=1)
-    seed = check_int(seed, "seed", minimum=0)
-    generator = torch.Generator().manual_seed(seed)
-    A = torch.stack([torch.randn(n, generator=generator, dtype=torch.float64) for _ in range(n)])
-    columns = [torch.randn(2 * n, generator=generator, dtype=torch.float64) for _ in range(m)]
-    X = torch.stack([c[:n] for c in columns], dim=1)
-    E = torch.stack([c[n:] for c in columns], dim=1)
-    return X, A @ X + noise * E, A
 
 
 def solution_table(
@@ -221,3 +219,111 @@ def _sweep(noise: float, m_max: int, n: int, seed: int) -> Sweep:
         residuals.append(residual(X[:, :m], Y[:, :m], U))
         norms.append(float(torch.linalg.matrix_norm(U)))
     return Sweep(tuple(range(1, m_max + 1)), tuple(residuals), tuple(norms), float(torch.linalg.matrix_norm(A)), n, float(noise))
+
+
+#: colours: the member set apart, and the others
+HIGHLIGHT, PLAIN = "tab:orange", "tab:blue"
+
+
+def plot_norms(
+    solutions: Mapping[str, Any],
+    highlight: str | None = None,
+    ax: Axes | None = None,
+    title: str | None = "size of each solution",
+) -> Figure:
+    """Horizontal bars of ``||U||_F`` for each named U, the values written beside them.
+
+    Args:
+        solutions: name -> U (any 2-D matrix).
+        highlight: the name drawn in a second colour; by default the smallest.
+        ax: draw there instead of on a new figure.
+        title: the axes' title (None for none).
+    """
+    if not isinstance(solutions, Mapping) or not solutions:
+        raise TypeError(f"solutions must be a non-empty dict of name -> U, got {describe(solutions)}")
+    names = list(solutions)
+    norms = [float(torch.linalg.matrix_norm(as_matrix(U, f"solutions[{name!r}]", dtype=torch.float64))) for name, U in solutions.items()]
+    if highlight is None:
+        highlight = names[int(np.argmin(norms))]
+    elif highlight not in solutions:
+        raise ValueError(f"highlight must be one of {names}, got {highlight!r}")
+    ax = new_axes(ax, figsize=(6.0, 0.45 * len(names) + 1.2))
+    rows = np.arange(len(names))[::-1]  # first name on top
+    ax.barh(rows, norms, color=[HIGHLIGHT if name == highlight else PLAIN for name in names])
+    for row, value in zip(rows, norms):
+        ax.annotate(f"{value:.3f}", xy=(value, row), xytext=(4, 0), textcoords="offset points", va="center")
+    ax.set_yticks(rows, names)
+    ax.set_xlim(0, max(norms) * 1.2 if max(norms) > 0 else 1.0)
+    ax.set_xlabel("||U||_F")
+    ax.grid(axis="y", visible=False)
+    if title is not None:
+        ax.set_title(title)
+    return ax.figure
+
+
+def plot_sweep(sweep: Sweep, m: int) -> Figure:
+    """Residual ``||S X - Y||_F`` and ``||U||_F`` of the exact U against the number of examples.
+
+    Both are drawn on one axes against m; the column of ``m`` examples is
+    highlighted, a dashed line marks ``m = n`` (left of it a family of exact
+    solutions, the minimum-norm one drawn; right of it least squares), a dotted
+    one ``||A||_F`` of the operator that made the data.
+
+    Args:
+        sweep: what ``sweep_examples`` computed.
+        m: the number of examples to highlight.
+    """
+    if not isinstance(sweep, Sweep):
+        raise TypeError(f"sweep must be what sweep_examples returns, got {describe(sweep)}")
+    m = check_int(m, "m", minimum=1, maximum=len(sweep.ms))
+    ms = np.array(sweep.ms)
+    fig = plt.figure(figsize=(7.5, 3.5))
+    fig.subplots_adjust(left=0.07, right=0.7, bottom=0.14, top=0.88)  # fixed: faster than constrained
+    ax = fig.add_subplot()
+    ax.axvspan(m - 0.4, m + 0.4, color=HIGHLIGHT, alpha=0.15, linewidth=0)
+    ax.plot(ms, sweep.norms, "o-", color=PLAIN, label="||U||_F")
+    ax.plot(ms, sweep.residuals, "s-", color="tab:red", label="residual ||SX - Y||_F")
+    ax.axhline(sweep.norm_A, color="black", linestyle=":", linewidth=1, label="||A||_F (made the data)")
+    ax.axvline(sweep.n + 0.5, color="grey", linestyle="--", linewidth=1)
+    top = max(max(sweep.norms), max(sweep.residuals), sweep.norm_A) * 1.2
+    ax.set_ylim(0, top)
+    ax.set_xlim(0.5, ms[-1] + 0.5)
+    ax.text(sweep.n + 0.4, 0.97 * top, "a family: min norm ", ha="right", va="top", fontsize=8, color="grey")
+    ax.text(sweep.n + 0.6, 0.97 * top, " least squares", ha="left", va="top", fontsize=8, color="grey")
+    ax.set_xticks(ms)
+    ax.set_xlabel("number of examples m")
+    ax.grid(axis="x", visible=False)
+    ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=9, frameon=False)
+    k = m - 1
+    ax.set_title(f"n = {sweep.n}, m = {m}, noise {sweep.noise:.2f}:  residual {sweep.residuals[k]:.3f},  ||U||_F {sweep.norms[k]:.3f}",
+                 loc="left")
+    return fig
+
+
+NOTEBOOK = "02_exact_inverse"
+
+
+#: the largest number of examples the slider offers (n = 3)
+M_MAX = 8
+
+
+def _controls() -> dict:
+    style = {"description_width": "initial"}
+    return {
+        "m": widgets.IntSlider(value=3, min=1, max=M_MAX, description="examples m", style=style),
+        "noise": widgets.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.05, description="noise in Y", style=style),
+    }
+
+
+@explorer(NOTEBOOK, _controls)
+def explore_examples(m: int = 3, noise: float = 0.0) -> Figure:
+    """Residual and ``||U||_F`` of the exact U for m = 1 .. 8 examples of
+    ``Y = A X + noise · E`` (n = 3), the bars of ``m`` examples highlighted.
+
+    Args:
+        m: number of examples (columns of X) to highlight.
+        noise: scale of the noise added to Y.
+    """
+    m = check_int(m, "m", minimum=1, maximum=M_MAX)
+    noise = check_real(noise, "noise", minimum=0.0)
+    return plot_sweep(sweep_examples(round(noise, 6), M_MAX), m)
