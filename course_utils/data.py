@@ -1,43 +1,13 @@
-"""The training loop of the seed notebook (notebook 01), kept exactly.
+"""The course's data: the seed's problem, small example data, the digits.
 
-Each epoch feeds X through k = ``iterations`` applications of the operator,
-
-    Z_0 = X,   Z_j = σ(S Z_{j-1}, j-1)   (j = 1..k),   Y_hat = Z_k,
-
-and takes one plain SGD step on U for the loss
-
-    L = ||Y - Y_hat||_F + interim_weight * Σ_j ||Y - Z_j||_F
-
-(as in the seed, the interim sum runs over every iteration, the last one
-included). Training stops at the first epoch whose loss is <= tol, without a
-step; a non-finite loss stops it too, marked as diverged.
+- ``seed_data``: the seed notebook's single example, ``X = e₁``, ``Y = 2·e₃``
+  (3 x 1 columns), and ``seed_generator``, a private generator in the state the
+  seed's RNG had when it drew the ``Init`` it trained (notebooks 01-06);
+- ``example_data``: a small reproducible data set ``Y = A X + noise`` with m
+  examples as columns (notebook 02);
+- ``digits_data``: scikit-learn's 8 x 8 handwritten digits (shipped with
+  scikit-learn, no download), as rows, split into train and test (notebook 07).
 """
-
-# ---- from exact_family.py:
-# """Around the exact solution of notebook 02: the family, the checks, the data.
-# 
-# For one application of ``S = Init + Ω ⊙ U`` the equation ``S X = Y`` is
-# linear in U. ``exact_solution`` (in ``exact.py``) picks the minimum-norm
-# least-squares U; this module holds what the notebook sets beside it:
-# 
-# - ``padded_solution``: the seed's way for m < n examples: append n - m columns
-#   to X (and targets for them) to make it square, then solve exactly. Each
-#   padding gives another member of the family of exact solutions.
-# - ``normal_residual`` and ``row_residuals``: the checks of a least-squares U.
-# - ``example_data``: a small reproducible data set ``Y = A X + noise``.
-# - ``solution_table``: residual and size of several candidate U, as text.
-# - ``sweep_examples``: residual and ``||U||_F`` of the exact U as the number of
-#   examples grows (the slider of notebook 02).
-# """
-
-# ---- from digits.py:
-# """Notebook 07's experiments and figures: the MLP as an iterated map, trained
-# on scikit-learn's handwritten digits (shipped with the package, no download).
-# 
-# Training is full-batch Adam on the cross-entropy of the output slot, in
-# float64 by default, every random draw from an explicit ``torch.Generator``:
-# the printed accuracies do not depend on the number of threads.
-# """
 
 from __future__ import annotations
 

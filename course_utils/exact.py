@@ -11,31 +11,13 @@ Each row is a least-squares problem, solved with the pseudo-inverse:
 the unique solution when X is square and invertible, the minimum-Frobenius-norm
 one when X has fewer columns than rows (a whole family solves it), and the
 least-squares one when it has more (none solves it exactly).
-"""
 
-# ---- from lifting.py:
-# """Exact solutions when S is applied several times, by lifting (notebook 04).
-# 
-# Two applications, ``S S X = Y``, are quadratic in S. Choose the hidden state
-# ``H = S X`` yourself (n x m, like X); then both steps are linear in S and
-# can be stacked side by side:
-# 
-#     S [X  H] = [H  Y]
-# 
-# which is one application of S to the lifted data ``[X H]`` with targets
-# ``[H Y]``: notebook 02's ``exact_solution`` solves it. For k applications
-# choose k - 1 hidden states: ``S [X H_1 ... H_{k-1}] = [H_1 ... H_{k-1} Y]``.
-# 
-# For the seed's data (X = e1, Y = 2·e3) and H = a·e2 this gives the
-# one-parameter family ``S(a) = a·e2e1ᵀ + (2/a)·e3e2ᵀ``: S²X = Y for every
-# a ≠ 0, a 1-1-1 network living just below the diagonal.
-# 
-# Which mask entries does a solution need? Entry (i, j) of S carries the
-# signal from coordinate j to coordinate i, so ``S^k`` can move e1 to e3 only
-# along a route e1 → e_{j_1} → ... → e3 of k allowed entries; ``(Ω^k)[3, 1]``
-# counts those routes. With Init = 0 and no route, row 3 of ``S^k X`` is 0
-# whatever U is, so the loss can never go below ``|Y[3]| = 2``.
-# """
+Applied k times, ``S^k X = Y`` is no longer linear in S. Lifting (notebook 04)
+makes it so: choose the hidden states ``H_1 … H_{k-1}`` yourself and solve the
+one linear system ``S [X H_1 … H_{k-1}] = [H_1 … H_{k-1} Y]`` with
+``exact_solution`` (``lift_solve``). For the seed's data and ``H = a·e₂`` this
+gives the family ``S(a) = a·e₂e₁ᵀ + (2/a)·e₃e₂ᵀ``, with S²X = Y for every a ≠ 0.
+"""
 
 from __future__ import annotations
 

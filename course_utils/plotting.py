@@ -1,38 +1,16 @@
-"""Figures of the course: loss curves and the operator's matrices.
+"""The figures more than one notebook draws.
+
+- ``plot_loss``: one loss curve on a log scale, the stop or divergence marked;
+  ``plot_losses``: several, side by side in one axes;
+- ``plot_matrices``: matrices as annotated heatmaps (Init, Ω, U, S, ...);
+- ``plot_trajectory``: the states ``[Z_0, Z_1, …, Z_k]`` of the iterated map
+  side by side, one block of m columns per iteration, so that one sees the
+  signal travel through the coordinates (seed data: e₁ → a·e₂ → 2·e₃).
 
 Every function returns the matplotlib ``Figure`` it drew on (made with
-``pyplot`` so that a notebook shows it with ``plt.show()``).
+``pyplot``, imported at the first figure, so that a notebook shows it with
+``plt.show()``).
 """
-
-# ---- from trajectory.py:
-# """Trajectories of the iterated map, drawn (notebook 04, reused by 05 and 06).
-# 
-# A trajectory is the list of states ``[Z_0, Z_1, ..., Z_k]`` with ``Z_0 = X``
-# and ``Z_j = σ(S Z_{j-1})``, each an n x m matrix (m examples as columns), as
-# ``course_utils.iterate`` returns it. ``plot_trajectory`` lays the states side
-# by side as one heatmap: a block of m columns per iteration, rows = the n
-# coordinates of the state, so one sees the signal travel through the rows
-# (for the seed's data: e1 → a·e2 → 2·e3).
-# """
-
-# ---- from fixed_points.py:
-# """Iterating past the trained depth: fixed points and drift (notebooks 05 and 06).
-# 
-# A map trained for k iterations is only asked about Z_k. Iterate it further,
-# 
-#     Z_0 = X,   Z_j+1 = σ(S Z_j, j),
-# 
-# and watch the change per iteration ``c_j = ||Z_j+1 - Z_j||_F``. When it is
-# 0 from some j on, Z_j is a fixed point: ``σ(S Z_j) = Z_j``; otherwise the state
-# drifts. Two ways to a fixed point:
-# 
-# - an MLP's layout (notebook 05): S nonzero only below the diagonal, outside
-#   the data rows, so that the signal moves down one block per iteration, and
-#   the data rows clamped to X at every iteration (``Injection``): after as many
-#   iterations as layers every row holds its layer's output and nothing changes;
-# - interim losses (notebook 06): the summed loss ``Σ_j ||Y - Z_j||`` asks for
-#   Z_j ≈ Y at every j, hence S Y ≈ Y: Y itself becomes (nearly) fixed.
-# """
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The loss as a function of U: its value, gradient and Hessian at a point,
+"""Notebook 03, depth and the saddle. The loss as a function of U: its value, gradient and Hessian at a point,
 and the plateau of training (notebook 03).
 
 The loss is the one ``train`` minimises (notebook 01):
@@ -14,9 +14,6 @@ it is. The Frobenius norm is not differentiable where ``Y - Z_k = 0``; at
 
 Everything is computed in float64 unless a ``dtype`` is given.
 """
-
-# ---- from explorers/depth.py:
-# """Sliders of notebook 03: depth and the saddle."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Around the exact solution of notebook 02: the family, the checks, the data.
+"""Notebook 02: around the exact solution, the family, the checks, the figures.
 
 For one application of ``S = Init + Ω ⊙ U`` the equation ``S X = Y`` is
 linear in U. ``exact_solution`` (in ``exact.py``) picks the minimum-norm
@@ -8,21 +8,11 @@ least-squares U; this module holds what the notebook sets beside it:
   to X (and targets for them) to make it square, then solve exactly. Each
   padding gives another member of the family of exact solutions.
 - ``normal_residual`` and ``row_residuals``: the checks of a least-squares U.
-- ``example_data``: a small reproducible data set ``Y = A X + noise``.
 - ``solution_table``: residual and size of several candidate U, as text.
 - ``sweep_examples``: residual and ``||U||_F`` of the exact U as the number of
-  examples grows (the slider of notebook 02).
+  examples grows, and ``explore_examples``, its slider;
+- ``plot_norms`` and ``plot_sweep``: the notebook's figures.
 """
-
-# ---- from figures_exact.py:
-# """Figures of notebook 02: sizes of exact solutions, and the examples sweep.
-# 
-# Every function returns the matplotlib ``Figure`` it drew on (made with
-# ``pyplot``, shown in a notebook with ``plt.show()``).
-# """
-
-# ---- from explorers/exact_inverse.py:
-# """Sliders of notebook 02: the exact U as examples are added and Y gets noisy."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Exact solutions when S is applied several times, by lifting (notebook 04).
+"""Notebook 04: exact solutions when S is applied several times, by lifting.
 
 Two applications, ``S S X = Y``, are quadratic in S. Choose the hidden state
 ``H = S X`` yourself (n x m, like X); then both steps are linear in S and
@@ -20,9 +20,6 @@ along a route e1 → e_{j_1} → ... → e3 of k allowed entries; ``(Ω^k)[3, 1]
 counts those routes. With Init = 0 and no route, row 3 of ``S^k X`` is 0
 whatever U is, so the loss can never go below ``|Y[3]| = 2``.
 """
-
-# ---- from explorers/iterated_exact.py:
-# """Sliders of notebook 04: the exact two-step solutions S(a)."""
 
 from __future__ import annotations
 

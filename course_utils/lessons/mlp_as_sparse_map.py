@@ -4,11 +4,10 @@ on scikit-learn's handwritten digits (shipped with the package, no download).
 Training is full-batch Adam on the cross-entropy of the output slot, in
 float64 by default, every random draw from an explicit ``torch.Generator``:
 the printed accuracies do not depend on the number of threads.
-"""
 
-# ---- from explorers/mlp.py:
-# """Slider of notebook 07: a random mask's density and the hidden width against
-# test accuracy on the digits and time per training step."""
+``explore_mask_density`` is the notebook's slider: a random mask's density and
+the hidden width against test accuracy and time per training step.
+"""
 
 from __future__ import annotations
 

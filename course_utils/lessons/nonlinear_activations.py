@@ -1,44 +1,20 @@
-"""Activations of the iterated map (notebook 05), with the seed's ``(Z, k)`` signature.
+"""Notebook 05: nonlinear activations, and iterating past the trained depth.
 
-The iterated map is ``Z_k+1 = σ(S Z_k, k)``: after every application of S an
-activation σ acts on the state Z (n rows = coordinates, m columns = examples)
-and may look at the iteration index k. Here σ is a small object that can be
-combined with others:
+The activations themselves (``Elementwise``, ``per_row``, ``Injection``,
+``compose``) are core (``course_utils.activations``); this lesson holds what
+the notebook sets beside them:
 
-- ``Elementwise``: one function on every entry (``cube``, ``tanh``, ``relu``,
-  ``identity``);
-- ``RowActivation`` / ``per_row``: a function on chosen rows only, the
-  identity elsewhere (the seed's cube on the hidden row 1);
-- ``Injection``: the data rows clamped to X at every iteration ("putting the
-  training data into the activation", read as input injection);
-- ``compose`` or ``a >> b``: first a, then b.
-
-Every activation builds a new tensor (``index_copy``), never editing Z in
-place: the seed's ``X[1, :] = X[1, :]**3`` would overwrite a tensor that
-autograd still needs for the backward pass.
+- ``seed_inplace_cube``: the seed's in-place cube, kept to show why autograd
+  rejects it; ``cube_solution``: the exact S for a cube on the e₂ coordinate;
+  ``plot_elementwise``: the activations drawn;
+- masks of the notebook (``chain_mask``, ``lower_mask``, ``random_chain``);
+- iterating a trained map further: ``state_changes``, ``distances``,
+  ``settling_iteration``, ``settling_table``, ``plot_drift``: a map trained for
+  k iterations is only asked about Z_k; iterated further it may settle on a
+  fixed point ``σ(S Z) = Z`` (an MLP's layout with the data injected) or drift;
+- ``train_on_seed``: the seed's problem trained with a given activation and
+  mask (cached), and ``explore_activation``, the notebook's slider.
 """
-
-# ---- from fixed_points.py:
-# """Iterating past the trained depth: fixed points and drift (notebooks 05 and 06).
-# 
-# A map trained for k iterations is only asked about Z_k. Iterate it further,
-# 
-#     Z_0 = X,   Z_j+1 = σ(S Z_j, j),
-# 
-# and watch the change per iteration ``c_j = ||Z_j+1 - Z_j||_F``. When it is
-# 0 from some j on, Z_j is a fixed point: ``σ(S Z_j) = Z_j``; otherwise the state
-# drifts. Two ways to a fixed point:
-# 
-# - an MLP's layout (notebook 05): S nonzero only below the diagonal, outside
-#   the data rows, so that the signal moves down one block per iteration, and
-#   the data rows clamped to X at every iteration (``Injection``): after as many
-#   iterations as layers every row holds its layer's output and nothing changes;
-# - interim losses (notebook 06): the summed loss ``Σ_j ||Y - Z_j||`` asks for
-#   Z_j ≈ Y at every j, hence S Y ≈ Y: Y itself becomes (nearly) fixed.
-# """
-
-# ---- from explorers/nonlinear.py:
-# """Sliders of notebook 05: activations, and iterating past the trained depth."""
 
 from __future__ import annotations
 
