@@ -10,7 +10,7 @@ The core is a handful of small modules, each readable in one sitting:
     storage       dense, block and CSR storage of a large masked operator
     mlp           IteratedMap, from_sequential, mlp_mask, random_mask
     data          the seed's data, example data, scikit-learn's digits
-    plotting      the figures more than one notebook draws; setup()
+    plotting      the figures more than one notebook draws; setup(), the display defaults
 
 Each notebook's own experiments, tables, one-off figures and sliders live in
 ``course_utils.lessons`` (one module per notebook), and the exercises'
@@ -19,17 +19,7 @@ this package does nothing but import the core: no seeding, no rcParams, no
 widgets; a notebook calls ``course_utils.setup()`` once.
 """
 
-from .activations import (
-    Elementwise,
-    Injection,
-    RowActivation,
-    compose,
-    cube,
-    identity,
-    per_row,
-    relu,
-    tanh,
-)
+from .activations import Injection, RowActivation, cube, per_row
 from .data import digits_data, example_data, seed_data, seed_generator
 from .exact import Lifting, exact_solution, lift_solve, residual
 from .mlp import IteratedMap, from_sequential, mlp_mask, random_mask
@@ -39,9 +29,9 @@ from .plotting import (
     plot_losses,
     plot_matrices,
     plot_trajectory,
+    setup,
     state_labels,
 )
-from .setup import setup
 from .training import History, iterate, train
 
 __version__ = "0.1.0"
@@ -58,15 +48,10 @@ __all__ = [
     "lift_solve",
     "residual",
     # activations (notebook 05)
-    "Elementwise",
     "Injection",
     "RowActivation",
-    "compose",
     "cube",
-    "identity",
     "per_row",
-    "relu",
-    "tanh",
     # an MLP as an iterated sparse matrix (notebook 07)
     "IteratedMap",
     "from_sequential",

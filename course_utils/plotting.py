@@ -397,3 +397,27 @@ def plot_losses(histories: Mapping[str, History], title: str | None = None, ax: 
     if title is not None:
         ax.set_title(title)
     return ax.figure
+
+
+def setup(precision: int = 4) -> None:
+    """The display defaults a notebook asks for once, at its top.
+
+    Rounds printed tensors and arrays to ``precision`` decimals and sets the
+    figure defaults. Importing ``course_utils`` changes nothing by itself.
+    """
+    import matplotlib as mpl
+
+    precision = check_int(precision, "precision", minimum=0, maximum=16)
+    torch.set_printoptions(precision=precision, sci_mode=False)
+    np.set_printoptions(precision=precision, suppress=True)
+    mpl.rcParams.update(
+        {
+            "figure.dpi": 80,
+            "savefig.dpi": 80,
+            "axes.grid": True,
+            "grid.alpha": 0.3,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "font.size": 10,
+        }
+    )
