@@ -10,11 +10,14 @@ one SGD step. Rows:
 * dense, literal S z: S = Init + Ω ⊙ U as an n x n matrix
   (``DenseMasked``), every iteration the full n x n product (the reference).
 * dense masked: ``from_sequential(model, kind="dense")``, the same dense S,
-  but the input rows (which copy x) are not multiplied and the product with
-  the input columns is computed once per step.
+  but the input rows (which copy x) are not multiplied, the product with
+  the input columns is computed once per step, and so is a slot that reads
+  the input alone (the first layer); the first iteration, from a zero
+  state, multiplies nothing but the input columns.
 * sparse (blocks): ``kind="blocks"``, one dense matrix per layer, every block
-  applied at every iteration (the products with the input slot, which never
-  changes, are computed once per step). Goal: <= 1.5x nn.Sequential.
+  applied at every iteration except the blocks that read a slot still zero
+  (the first iteration's); the products with the input slot, which never
+  changes, are computed once per step. Goal: <= 1.5x nn.Sequential.
 * skipping: the same storage, ``schedule="skip"``: each slot computed once,
   when its inputs are reached. Goal: <= 1.1x.
 
@@ -95,9 +98,11 @@ class LiteralDense(nn.Module):
         Z = torch.cat([X, X.new_zeros((imap.n - imap.sizes[0], X.shape[1]))])
         for _ in range(imap.depth):
             P = imap.operator(Z)
-            Z = torch.cat([P[imap.slices[0]]] + [
-                imap._activate(i, P[imap.slices[i]] + imap._bias(i)) for i in range(1, len(imap.sizes))
-            ])
+            parts = [P[imap.slices[0]]]
+            for i in range(1, len(imap.sizes)):
+                pre = P[imap.slices[i]] + imap.biases[i - 1]
+                parts.append(imap.activations[str(i)](pre) if str(i) in imap.activations else pre)
+            Z = torch.cat(parts)
         return Z[imap.slices[-1]].T
 
 
@@ -114,11 +119,7 @@ def make_row(row: str, model: nn.Sequential):
 
 
 def tensor_bytes(module: nn.Module) -> int:
-    tensors = list(module.parameters()) + list(module.buffers())
-    operator = getattr(module, "operator", None)
-    if operator is not None and hasattr(operator, "block_masks"):
-        tensors += list(operator.block_masks.values())
-    return sum(t.numel() * t.element_size() for t in tensors)
+    return sum(t.numel() * t.element_size() for t in [*module.parameters(), *module.buffers()])
 
 
 def stepper(module: nn.Module, kwargs: dict, x: torch.Tensor, y: torch.Tensor):

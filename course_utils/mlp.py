@@ -29,18 +29,19 @@ as columns, as the notebook draws them.
 
 from __future__ import annotations
 
+import copy
 from typing import Any, Callable, Sequence
 
 import torch
 from torch import nn
 
 from ._checks import as_matrix, check_int, describe
-from .storage import check_sizes, make_operator, slot_slices
+from .storage import _make, assemble, check_dtype, check_sizes, slot_slices
 
-__all__ = ["ELEMENTWISE", "IteratedMap", "from_sequential", "mlp_mask", "random_mask"]
+__all__ = ["ELEMENTWISE_LAYERS", "IteratedMap", "from_sequential", "mlp_mask", "random_mask"]
 
 #: layers that act on each entry on its own (an activation of a slot)
-ELEMENTWISE: tuple[type[nn.Module], ...] = (
+ELEMENTWISE_LAYERS: tuple[type[nn.Module], ...] = (
     nn.Identity, nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.PReLU, nn.RReLU, nn.ELU, nn.SELU, nn.CELU, nn.GELU,
     nn.SiLU, nn.Mish, nn.Tanh, nn.Sigmoid, nn.LogSigmoid, nn.Hardtanh, nn.Hardsigmoid, nn.Hardswish,
     nn.Hardshrink, nn.Softshrink, nn.Tanhshrink, nn.Softsign, nn.Softplus, nn.Threshold,
@@ -60,7 +61,10 @@ def mlp_mask(sizes: Sequence[int]) -> torch.Tensor:
     Args:
         sizes: [n0, n1, …, nL], input size first, output size last (>= 2 entries).
     """
-    sizes = check_sizes(sizes)
+    return _mlp_mask(check_sizes(sizes))
+
+
+def _mlp_mask(sizes: list[int]) -> torch.Tensor:
     slices = slot_slices(sizes)
     n = sum(sizes)
     mask = torch.zeros((n, n))
@@ -89,13 +93,38 @@ def random_mask(sizes: Sequence[int], entries: int, generator: torch.Generator |
     return torch.cat([torch.zeros((n0, n)), flat.reshape(n - n0, n)], dim=0)
 
 
-def _check_activation_module(layer: Any, where: str) -> nn.Module:
-    if not isinstance(layer, ELEMENTWISE):
-        raise ValueError(
-            f"{where} must be nn.Linear or an elementwise activation "
-            f"({', '.join(t.__name__ for t in ELEMENTWISE[:8])}, …), got {type(layer).__name__}"
-        )
-    return layer
+class _Function(nn.Module):
+    """A plain function as a module, so that every activation sits in one ``nn.ModuleDict``."""
+
+    def __init__(self, fn: Callable) -> None:
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.fn(z)
+
+
+def _activation_modules(activations: Sequence[Callable | None] | None, layers: int) -> nn.ModuleDict:
+    """The activations of slots 1..layers keyed by slot ("1", "2", …); None (identity) is left out."""
+    activations = [nn.ReLU() for _ in range(layers - 1)] + [None] if activations is None else list(activations)
+    if len(activations) != layers:
+        raise ValueError(f"activations must have one entry per slot after the input ({layers}), got {len(activations)}")
+    for i, act in enumerate(activations):
+        if act is not None and not callable(act):
+            raise TypeError(f"activations[{i}] must be callable or None, got {describe(act)}")
+    return nn.ModuleDict({str(i): act if isinstance(act, nn.Module) else _Function(act)
+                          for i, act in enumerate(activations, start=1) if act is not None})
+
+
+def _slot_depths(inputs: Sequence[Sequence[int]]) -> list[int] | None:
+    """Each slot's longest path from the input slot, slot i reading the slots ``inputs[i]``; None if there is a loop."""
+    depth = {0: 0}
+    while len(depth) < len(inputs):
+        ready = [i for i in range(1, len(inputs)) if i not in depth and all(j in depth for j in inputs[i])]
+        if not ready:
+            return None  # a loop: some slot waits for itself
+        depth.update({i: 1 + max((depth[j] for j in inputs[i]), default=-1) for i in ready})
+    return [depth[i] for i in range(len(inputs))]
 
 
 class IteratedMap(nn.Module):
@@ -107,58 +136,44 @@ class IteratedMap(nn.Module):
         mask: Ω, n x n 0/1 (default ``mlp_mask(sizes)``); zero on input rows.
         U: starting U, n x n (default uniform ±1/√fan-in on the mask).
         bias: starting biases, a vector of length n - n0 (default zeros).
-        activations: one per slot 1..L, each an elementwise module or None
-            (identity); default ReLU on hidden slots, identity on the output.
+        activations: one per slot 1..L, each an elementwise module, a function
+            or None (identity); default ReLU on hidden slots, identity on the
+            output. Submodules ``imap.activations["1"]``, …: they train, and
+            ``.eval()`` and ``.to()`` reach them.
         kind: storage of S: "auto", "dense", "blocks" or "csr" (see
             ``course_utils.storage``).
         dtype: floating dtype (default torch's default dtype).
         generator: a ``torch.Generator`` for the default U.
 
-    ``imap(x)`` takes x of shape (m, n0) (rows, like ``nn.Linear``) and
-    returns the output slot after ``iterations`` iterations as (m, nL).
+    Shape:
+        ``imap(x)`` takes x of shape (m, n0) (rows, like ``nn.Linear``), in the
+        map's dtype, and returns the output slot after ``iterations``
+        iterations as (m, nL).
+
+    Example::
+
+        >>> imap = IteratedMap([4, 6, 3])
+        >>> imap(torch.randn(8, 4)).shape
+        torch.Size([8, 3])
     """
 
-    def __init__(
-        self,
-        sizes: Sequence[int],
-        mask: Any = None,
-        U: Any = None,
-        bias: Any = None,
-        activations: Sequence[Callable | None] | None = None,
-        *,
-        kind: str = "auto",
-        dtype: torch.dtype | None = None,
-        generator: torch.Generator | None = None,
-    ) -> None:
+    def __init__(self, sizes: Sequence[int], mask: Any = None, U: Any = None, bias: Any = None,
+                 activations: Sequence[Callable | None] | None = None, *, kind: str = "auto",
+                 dtype: torch.dtype | None = None, generator: torch.Generator | None = None) -> None:
         super().__init__()
         self.sizes = check_sizes(sizes)
         self.slices = slot_slices(self.sizes)
-        n, n0 = sum(self.sizes), self.sizes[0]
-        self.n = n
+        self.n, n0, layers = sum(self.sizes), self.sizes[0], len(self.sizes) - 1
         dtype = dtype or torch.get_default_dtype()
-        mask = mlp_mask(self.sizes) if mask is None else mask
-        self.operator = make_operator(self.sizes, mask, U, kind=kind, dtype=dtype, generator=generator)
-        if bias is None:
-            bias = torch.zeros(n - n0, dtype=dtype)
-        else:
-            bias = torch.as_tensor(bias, dtype=dtype).detach().clone()
-            if bias.shape != (n - n0,):
-                raise ValueError(f"bias must be a vector of length {n - n0} (the non-input slots), got shape {tuple(bias.shape)}")
+        self.operator = _make(self.sizes, _mlp_mask(self.sizes) if mask is None else mask, U, kind, dtype, generator)
+        bias = torch.zeros(self.n - n0, dtype=dtype) if bias is None else torch.as_tensor(bias, dtype=dtype).detach()
+        if bias.shape != (self.n - n0,):
+            raise ValueError(f"bias must be a vector of length {self.n - n0} (the non-input slots), got shape {tuple(bias.shape)}")
         # one column (n_i, 1) per non-input slot: b = [b_1; …; b_L]
-        self.biases = nn.ParameterList(
-            [nn.Parameter(bias[s.start - n0: s.stop - n0, None].clone()) for s in self.slices[1:]]
-        )
-        layers = len(self.sizes) - 1
-        if activations is None:
-            activations = [nn.ReLU()] * (layers - 1) + [None]
-        activations = list(activations)
-        if len(activations) != layers:
-            raise ValueError(f"activations must have one entry per slot after the input ({layers}), got {len(activations)}")
-        for i, act in enumerate(activations):
-            if act is not None and not callable(act):
-                raise TypeError(f"activations[{i}] must be callable or None, got {describe(act)}")
-        self.activations = [None] + activations  # slot 0, the input, has none
-        self.depth = self._depth()
+        self.biases = nn.ParameterList([nn.Parameter(b[:, None].clone()) for b in bias.split(self.sizes[1:])])
+        self.activations = _activation_modules(activations, layers)
+        self.slot_depth = _slot_depths(self.operator.inputs)
+        self.depth = None if self.slot_depth is None else max(self.slot_depth)
 
     # -------------------------------------------------------------- notation
     @property
@@ -167,10 +182,14 @@ class IteratedMap(nn.Module):
         return self.operator.kind
 
     @property
+    def dtype(self) -> torch.dtype:
+        return self.biases[0].dtype
+
+    @property
     def Init(self) -> torch.Tensor:
         """The fixed part of S: identity on the input slot, zero elsewhere."""
-        Init = torch.zeros((self.n, self.n), dtype=self.dtype)
-        Init[self.slices[0], self.slices[0]] = torch.eye(self.sizes[0], dtype=self.dtype)
+        Init = self.biases[0].new_zeros((self.n, self.n))
+        Init[self.slices[0], self.slices[0]] = torch.eye(self.sizes[0], dtype=Init.dtype, device=Init.device)
         return Init
 
     @property
@@ -188,140 +207,40 @@ class IteratedMap(nn.Module):
         """S = Init + Ω ⊙ U as a dense n x n tensor, detached."""
         return self.Init + self.U
 
-    def _depth(self) -> int | None:
-        """Longest path from the input slot in the graph of blocks; None if it has a loop."""
-        mask = self.operator.dense_mask()
-        present = {
-            (i, j)
-            for i, rows in enumerate(self.slices)
-            for j, cols in enumerate(self.slices)
-            if bool(mask[rows, cols].any())
-        }
-        depth = {0: 0}
-        self.slot_depth: dict[int, int] = {}
-        remaining = set(range(1, len(self.sizes)))
-        while remaining:
-            ready = [i for i in remaining if all(j in depth for (r, j) in present if r == i)]
-            if not ready:
-                return None  # a loop: some slot waits for itself
-            for i in ready:
-                depth[i] = 1 + max((depth[j] for (r, j) in present if r == i), default=-1)
-                remaining.discard(i)
-        self.slot_depth = depth
-        return max(depth.values())
-
-    # ------------------------------------------------------------- iterating
-    def _bias(self, i: int) -> torch.Tensor:
-        """The biases of slot i as a column (n_i, 1)."""
-        return self.biases[i - 1]
-
     @property
     def bias(self) -> torch.Tensor:
         """b, the biases of the non-input slots as one vector of length n - n0."""
         return torch.cat([b[:, 0] for b in self.biases])
 
-    @property
-    def dtype(self) -> torch.dtype:
-        return self.biases[0].dtype
+    # ------------------------------------------------------------- iterating
+    def _run(self, X: torch.Tensor, iterations: int, schedule: str, keep: bool) -> list[list]:
+        """The last state (or all, ``keep``) from z = [X; 0; …; 0], X (n0, m), as lists of slots (None: zero).
 
-    def _activate(self, i: int, pre: torch.Tensor) -> torch.Tensor:
-        act = self.activations[i]
-        return pre if act is None else act(pre)
-
-    def _targets(self, k: int, schedule: str) -> list[int]:
-        """Slots updated at iteration k: all of them, or those at depth k."""
-        if schedule == "full":
-            return list(range(1, len(self.sizes)))
-        return [i for i in range(1, len(self.sizes)) if self.slot_depth[i] == k]
-
-    def _slot_update(self, i: int, slots: list[torch.Tensor | None], m: int, weights: dict, biases: list) -> torch.Tensor:
-        """σ_i(Σ_j W_ij z_j + b_i) from the blocks of slot i (blocks storage)."""
-        pre = None
-        for j in self.operator.inputs[i]:
-            if slots[j] is None:  # a slot known to be zero: its block adds nothing
-                continue
-            pre = torch.addmm(biases[i] if pre is None else pre, weights[(i, j)], slots[j])
-        if pre is None:
-            pre = biases[i].expand(-1, m)
-        return self._activate(i, pre)
-
-    def _run_slots(self, X: torch.Tensor, iterations: int, schedule: str, keep: bool) -> list[list]:
-        """The blocks storage: the state as a list of slots, never assembled.
-
-        A slot fed by the input slot alone gets the same value at every
-        iteration (the input never changes), so it is computed once and
-        reused: exact, and it saves recomputing an MLP's first layer.
-        """
-        m = X.shape[1]
-        op = self.operator
-        weights = {block: op.weight(*block) for block in op.blocks}  # looked up once per pass
-        biases = [None, *self.biases]
-        slots: list = [X] + [None if schedule == "skip" else X.new_zeros((s, m)) for s in self.sizes[1:]]
-        history = [slots] if keep else []
-        invariant: dict[int, torch.Tensor] = {}
-        for k in range(1, iterations + 1):
-            new = list(slots)
-            for i in self._targets(k, schedule):
-                if i in invariant:
-                    new[i] = invariant[i]
-                    continue
-                new[i] = self._slot_update(i, slots, m, weights, biases)
-                if op.inputs[i] == [0]:
-                    invariant[i] = new[i]
-            slots = new
-            if keep:
-                history.append(slots)
-        return history if keep else [slots]
-
-    def _run_whole(self, X: torch.Tensor, iterations: int, schedule: str, keep: bool) -> list[torch.Tensor]:
-        """The dense and CSR storages: z ← σ(S z + b) on the whole state.
-
-        Dense: the input rows of S are [I 0] (they copy x), so only the other
-        rows are multiplied, and their product with the input columns, which
-        never change, is computed once: S z = [x; A x + B h] with
-        A = S[rest, input] and B = S[rest, rest]. CSR: the whole product.
-        """
-        m, L, n0 = X.shape[1], len(self.sizes), self.sizes[0]
-        H = X.new_zeros((self.n - n0, m))  # the non-input slots, zero at the start
-        if self.kind == "dense":
-            M = self.operator.matrix
-            AX, B = M[n0:, :n0] @ X, M[n0:, n0:]
-        states = [torch.cat([X, H])] if keep else []
-        for k in range(1, iterations + 1):
-            if self.kind == "dense":
-                P = torch.addmm(AX, B, H)
-            else:
-                P = self.operator(torch.cat([X, H]))[n0:]  # S z: Init copies the input slot through
-            targets = self._targets(k, schedule)
-            rows = [slice(s.start - n0, s.stop - n0) for s in self.slices]
-            H = torch.cat([
-                self._activate(i, P[rows[i]] + self._bias(i)) if i in targets else H[rows[i]]
-                for i in range(1, L)
-            ])
-            if keep:
-                states.append(torch.cat([X, H]))
-        return states if keep else [torch.cat([X, H])]
-
-    def run(self, X: torch.Tensor, iterations: int, schedule: str = "full", keep: bool = False) -> list[torch.Tensor]:
-        """Iterate from z = [X; 0; …; 0], X of shape (n0, m) (columns).
-
-        Returns ``[z_K]``, or every state ``[z_0, …, z_K]`` when ``keep``,
-        each (n, m). ``schedule="full"`` updates every slot at every
-        iteration; ``"skip"`` updates slot i only at iteration depth(i), when
-        all its inputs have been reached; until then it stays 0.
+        "full" updates every slot at every iteration, but a slot that reads the
+        input alone keeps its first value (exact: the input never changes);
+        "skip" updates slot i only at iteration depth(i), when its inputs are reached.
         """
         if schedule not in SCHEDULES:
             raise ValueError(f"schedule must be one of {SCHEDULES}, got {schedule!r}")
         if schedule == "skip" and self.depth is None:
             raise ValueError("schedule 'skip' needs a mask without loops (a feed-forward net); this one has a loop")
-        if self.kind != "blocks":
-            return self._run_whole(X, iterations, schedule, keep)
-        m = X.shape[1]
-        assembled = []
-        for slots in self._run_slots(X, iterations, schedule, keep):
-            assembled.append(torch.cat([s if s is not None else X.new_zeros((size, m))
-                                        for s, size in zip(slots, self.sizes)]))
-        return assembled
+        pre = self.operator.affine(X, list(self.biases))
+        acts = [self.activations[str(i)] if str(i) in self.activations else None for i in range(len(self.sizes))]
+        every = range(1, len(self.sizes))
+        moving = [i for i in every if any(self.operator.inputs[i])]  # reads a slot other than the input
+        slots: list = [X] + [None] * len(every)
+        states = [slots]
+        for k in range(1, iterations + 1):
+            if schedule == "skip":
+                targets = [i for i in every if self.slot_depth[i] == k]
+            else:
+                targets = every if k == 1 else moving
+            slots = list(slots)
+            for i, p in zip(targets, pre(slots, targets)):
+                slots[i] = p if acts[i] is None else acts[i](p)
+            if keep:
+                states.append(slots)
+        return states if keep else [slots]
 
     def forward(self, x: Any, iterations: int | None = None, schedule: str = "full") -> torch.Tensor:
         """The output slot after ``iterations`` iterations, for x of shape (m, n0).
@@ -336,39 +255,29 @@ class IteratedMap(nn.Module):
         Returns the output slot as rows, (m, nL).
         """
         X = self._check_x(x).T
-        iterations = self._check_iterations(iterations)
-        if self.kind == "blocks" and schedule in SCHEDULES and not (schedule == "skip" and self.depth is None):
-            out = self._run_slots(X, iterations, schedule, keep=False)[0][-1]
-            if out is None:  # skip schedule stopped before the output was reached
-                out = X.new_zeros((self.sizes[-1], X.shape[1]))
-            return out.T
-        Z = self.run(X, iterations, schedule)[0]
-        return Z[self.slices[-1]].T
+        out = self._run(X, self._check_iterations(iterations), schedule, keep=False)[0][-1]
+        return X.new_zeros((X.shape[1], self.sizes[-1])) if out is None else out.T
 
     def states(self, x: Any, iterations: int | None = None, schedule: str = "full") -> list[torch.Tensor]:
         """The states ``[z_0, z_1, …, z_K]`` as columns (n, m), without gradients."""
         X = self._check_x(x).T
-        iterations = self._check_iterations(iterations, minimum=0)
         with torch.no_grad():
-            return self.run(X, iterations, schedule, keep=True)
+            runs = self._run(X, self._check_iterations(iterations, minimum=0), schedule, keep=True)
+            return [assemble(slots, self.sizes, X) for slots in runs]
 
     def _check_x(self, x: Any) -> torch.Tensor:
-        dtype = self.dtype
-        if isinstance(x, torch.Tensor) and x.ndim == 2 and x.shape[1] == self.sizes[0]:
-            return x.to(dtype)
-        if isinstance(x, torch.Tensor) and x.ndim == 1 and x.shape[0] == self.sizes[0]:
-            raise ValueError(f"x must be a batch of shape (m, {self.sizes[0]}), rows as for nn.Linear; "
-                             f"got one vector of shape {tuple(x.shape)}: use x[None, :]")
-        return as_matrix(x, "x", cols=self.sizes[0], dtype=dtype)
+        n0 = self.sizes[0]
+        if not isinstance(x, torch.Tensor):  # lists and arrays: converted to the map's dtype
+            return as_matrix(x, "x", cols=n0, dtype=self.dtype).to(self.biases[0].device)
+        if x.ndim != 2 or x.shape[1] != n0:
+            hint = ": use x[None, :]" if x.shape == (n0,) else ""
+            raise ValueError(f"x must be a batch of shape (m, {n0}), rows as for nn.Linear; got shape {tuple(x.shape)}{hint}")
+        return check_dtype(x, "x", self.dtype, "imap")
 
     def _check_iterations(self, iterations: Any, minimum: int = 1) -> int:
         if iterations is None:
             return self.depth if self.depth is not None else len(self.sizes) - 1
         return check_int(iterations, "iterations", minimum=minimum)
-
-    def parameter_bytes(self) -> int:
-        """Bytes of the operator's tensors and the biases."""
-        return self.operator.nbytes() + sum(b.numel() * b.element_size() for b in self.biases)
 
     def extra_repr(self) -> str:
         return f"sizes={self.sizes}, kind={self.kind!r}, trainable entries={self.operator.entries}, depth={self.depth}"
@@ -378,11 +287,12 @@ def from_sequential(model: nn.Module, *, kind: str = "auto") -> IteratedMap:
     """The iterated map of an ``nn.Sequential`` MLP (notebook 07).
 
     ``model`` must be ``Linear`` layers with elementwise activations between
-    and after them (``ELEMENTWISE``; several in a row are applied in order),
-    starting with a ``Linear``. The weights go into U's blocks just below the
-    diagonal, the biases into the bias vector, the activations to the slots.
-    ``from_sequential(model)(x)`` equals ``model(x)`` for x of shape
-    (m, in_features), to rounding (1e-5 in float32).
+    and after them (``ELEMENTWISE_LAYERS``; several in a row are applied in
+    order), starting with a ``Linear``. The weights go into U's blocks just
+    below the diagonal, the biases into the bias vector, copies of the
+    activations (with their parameters, e.g. ``PReLU``'s) to the slots: the map
+    shares nothing with the model. ``from_sequential(model)(x)`` equals
+    ``model(x)`` for x of shape (m, in_features), to rounding (1e-5 in float32).
 
     Args:
         model: an ``nn.Sequential`` of ``nn.Linear`` and elementwise layers.
@@ -405,18 +315,22 @@ def from_sequential(model: nn.Module, *, kind: str = "auto") -> IteratedMap:
                 )
             linears.append(layer)
             activations.append([])
+        elif isinstance(layer, ELEMENTWISE_LAYERS):
+            activations[-1].append(copy.deepcopy(layer))
         else:
-            activations[-1].append(_check_activation_module(layer, f"model[{index}]"))
+            raise ValueError(
+                f"model[{index}] must be nn.Linear or an elementwise activation "
+                f"({', '.join(t.__name__ for t in ELEMENTWISE_LAYERS[:8])}, …), got {type(layer).__name__}"
+            )
     sizes = [linears[0].in_features] + [layer.out_features for layer in linears]
     dtype = linears[0].weight.dtype
-    n = sum(sizes)
-    slices = slot_slices(sizes)
+    n, slices = sum(sizes), slot_slices(sizes)
     U = torch.zeros((n, n), dtype=dtype)
-    bias = torch.zeros(n - sizes[0], dtype=dtype)
+    bias = torch.zeros(n, dtype=dtype)
     with torch.no_grad():
         for l, layer in enumerate(linears, start=1):
             U[slices[l], slices[l - 1]] = layer.weight.detach().to(dtype)
             if layer.bias is not None:
-                bias[slices[l].start - sizes[0]: slices[l].stop - sizes[0]] = layer.bias.detach().to(dtype)
+                bias[slices[l]] = layer.bias.detach().to(dtype)
     acts = [None if not chain else chain[0] if len(chain) == 1 else nn.Sequential(*chain) for chain in activations]
-    return IteratedMap(sizes, mlp_mask(sizes), U, bias, acts, kind=kind, dtype=dtype)
+    return IteratedMap(sizes, None, U, bias[sizes[0]:], acts, kind=kind, dtype=dtype)

@@ -18,17 +18,23 @@ the course: a state ``Z`` has shape ``(n, m)``, one column per example.
   gradient of the values is a *sampled* product (``torch.sparse.sampled_addmm``)
   that only computes the entries of the mask. For random masks of low density.
 
+Each storage applies itself in two ways: ``op(Z)`` is ``S @ Z`` on a whole
+state, and ``op.affine(X, bias)`` is what an iterated map needs, the
+pre-activations ``(S z + b)_i`` of chosen slots i from a state kept as a list
+of slots (None for a slot known to be zero), made once per pass so that what
+does not change across iterations (the products with the input slot X) is
+computed once.
+
 ``make_operator(..., kind="auto")`` picks one by the measured rule of
 ``choose_kind``: blocks for block-structured masks (every touched block full),
 CSR below the measured crossover density ``CSR_CROSSOVER``, dense above it.
-All three agree to rounding (``tests/test_sparse.py``).
+All three agree to rounding (``tests/test_storage.py``).
 """
 
 from __future__ import annotations
 
-import time
 import warnings
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import torch
 from torch import nn
@@ -36,15 +42,16 @@ from torch import nn
 from ._checks import as_matrix, check_int, check_mask, describe
 
 __all__ = [
+    "CSR_CROSSOVER",
     "BlockSparse",
     "CSRSparse",
-    "CSR_CROSSOVER",
     "DenseMasked",
-    "choose_kind",
+    "assemble",
+    "check_dtype",
     "check_sizes",
+    "choose_kind",
     "make_operator",
     "slot_slices",
-    "time_operator",
 ]
 
 #: Density of a random mask (entries / n²) below which ``CSRSparse`` is used
@@ -58,6 +65,9 @@ __all__ = [
 CSR_CROSSOVER = 0.12
 
 KINDS = ("auto", "dense", "blocks", "csr")
+
+#: ``pre(slots, targets)``: the pre-activations (S z + b)_i, i in targets, each (n_i, m)
+Affine = Callable[[Sequence[torch.Tensor | None], Sequence[int]], list[torch.Tensor]]
 
 
 # ----------------------------------------------------------------- checks
@@ -80,6 +90,32 @@ def slot_slices(sizes: Sequence[int]) -> list[slice]:
     for s in sizes:
         starts.append(starts[-1] + int(s))
     return [slice(a, b) for a, b in zip(starts[:-1], starts[1:])]
+
+
+def assemble(slots: Sequence[torch.Tensor | None], sizes: Sequence[int], like: torch.Tensor) -> torch.Tensor:
+    """The slots stacked into one state (Σ sizes, m), zeros for a slot given as None.
+
+    ``like`` gives the dtype, the device and m (the input slot X, usually).
+    """
+    return torch.cat([like.new_zeros((size, like.shape[1])) if z is None else z for z, size in zip(slots, sizes)])
+
+
+_CONVERT = {torch.float64: "double()", torch.float32: "float()", torch.float16: "half()", torch.bfloat16: "bfloat16()"}
+
+
+def check_dtype(value: torch.Tensor, name: str, dtype: torch.dtype, owner: str) -> torch.Tensor:
+    """``value`` in ``dtype``: integers and bools are converted, another floating dtype is refused.
+
+    Computing a float64 input in float32 would lose its precision silently,
+    so the caller is told to convert one side (``owner`` names the module).
+    """
+    if value.dtype == dtype:
+        return value
+    if value.is_floating_point() or value.is_complex():
+        fix = f"{owner}.{_CONVERT.get(value.dtype, f'to({value.dtype})')} or {name}.{_CONVERT.get(dtype, f'to({dtype})')}"
+        raise TypeError(f"{name} has dtype {value.dtype} but {owner} computes in {dtype}: "
+                        f"convert one of them ({fix}) rather than lose precision")
+    return value.to(dtype)
 
 
 def _check_operator_mask(mask: Any, sizes: list[int]) -> torch.Tensor:
@@ -108,19 +144,18 @@ def _initial_U(U: Any, mask: torch.Tensor, dtype: torch.dtype, generator: torch.
     return (U * mask.to(dtype)).detach().clone()
 
 
-def _check_state(Z: Any, n: int, dtype: torch.dtype) -> torch.Tensor:
-    if not isinstance(Z, torch.Tensor):
-        return as_matrix(Z, "Z", rows=n, dtype=dtype)
-    if Z.ndim != 2 or Z.shape[0] != n:
-        raise ValueError(f"Z must be 2-D with {n} rows (one column per example), got shape {tuple(Z.shape)}")
-    return Z.to(dtype)
+def _checked_mask_and_U(sizes: list[int], mask: Any, U: Any, dtype: torch.dtype | None,
+                        generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The one check of an operator's mask and U, for already checked ``sizes``."""
+    mask = _check_operator_mask(mask, sizes)
+    return mask, _initial_U(U, mask, dtype or torch.get_default_dtype(), generator)
 
 
-# ------------------------------------------------------------ the reference
+# ------------------------------------------------------------ the storages
 
 
-class DenseMasked(nn.Module):
-    """``S = Init + Ω ⊙ U`` stored densely: the readable reference (notebook 07).
+class _Storage(nn.Module):
+    """What the three storages share: the slot layout, the checks, U and Ω as n x n.
 
     Args:
         sizes: the slots' sizes; the first slot is the input.
@@ -130,154 +165,63 @@ class DenseMasked(nn.Module):
         dtype: floating dtype of U (default torch's default dtype).
         generator: a ``torch.Generator`` for the default U.
 
-    ``op(Z)`` is ``S @ Z`` for a state Z of shape (n, m).
+    ``op(Z)`` is ``S @ Z`` for a state Z of shape (n, m); ``op.inputs[i]`` are
+    the slots that slot i reads (the blocks of Ω with an entry in slot i's
+    rows); ``op.entries`` is the number of trainable entries.
     """
 
-    kind = "dense"
+    kind = ""
 
     def __init__(self, sizes: Any, mask: Any, U: Any = None, *, dtype: torch.dtype | None = None,
                  generator: torch.Generator | None = None) -> None:
         super().__init__()
-        self.sizes = check_sizes(sizes)
-        dtype = dtype or torch.get_default_dtype()
-        mask = _check_operator_mask(mask, self.sizes)
-        n, n0 = sum(self.sizes), self.sizes[0]
-        Init = torch.zeros((n, n), dtype=dtype)
-        Init[:n0, :n0] = torch.eye(n0, dtype=dtype)
-        self.n = n
-        self.register_buffer("Init", Init)
-        self.register_buffer("Omega", mask.to(dtype))
-        self.U = nn.Parameter(_initial_U(U, mask, dtype, generator))
+        sizes = check_sizes(sizes)
+        self._build(sizes, *_checked_mask_and_U(sizes, mask, U, dtype, generator))
+
+    @classmethod
+    def _from_checked(cls, sizes: list[int], mask: torch.Tensor, U: torch.Tensor) -> _Storage:
+        """The storage of values already checked (by ``make_operator``), without checking them again."""
+        op = cls.__new__(cls)
+        nn.Module.__init__(op)
+        op._build(sizes, mask, U)
+        return op
+
+    def _build(self, sizes: list[int], mask: torch.Tensor, U: torch.Tensor) -> None:
+        self.sizes, self.n, self.slices = sizes, sum(sizes), slot_slices(sizes)
+        self.inputs = [[j for j, cols in enumerate(self.slices) if bool(mask[rows, cols].any())] for rows in self.slices]
+        self.entries = int(mask.sum().item())  # trainable entries (ones of the mask); the mask never changes
+        self._store(mask, U)
+
+    def _store(self, mask: torch.Tensor, U: torch.Tensor) -> None:
+        raise NotImplementedError
 
     @property
-    def matrix(self) -> torch.Tensor:
-        """``Init + Ω ⊙ U`` as a dense n x n tensor."""
-        return self.Init + self.Omega * self.U
+    def dtype(self) -> torch.dtype:
+        return next(self.parameters()).dtype
 
-    def forward(self, Z: torch.Tensor) -> torch.Tensor:
-        """``S @ Z``, Z of shape (n, m)."""
-        return self.matrix @ _check_state(Z, self.n, self.U.dtype)
+    def _check_state(self, Z: Any) -> torch.Tensor:
+        if not isinstance(Z, torch.Tensor):
+            return as_matrix(Z, "Z", rows=self.n, dtype=self.dtype)
+        if Z.ndim != 2 or Z.shape[0] != self.n:
+            raise ValueError(f"Z must be 2-D with {self.n} rows (one column per example), got shape {tuple(Z.shape)}")
+        return check_dtype(Z, "Z", self.dtype, "the operator")
 
-    def dense_U(self) -> torch.Tensor:
-        """U as an n x n tensor (zero off the mask)."""
-        return self.Omega * self.U
+    def affine(self, X: torch.Tensor, bias: Sequence[torch.Tensor] | None = None) -> Affine:
+        """``pre(slots, targets)``: the pre-activations ``(S z + b)_i`` of the slots i in ``targets``.
 
-    def dense_U_grad(self) -> torch.Tensor | None:
-        """The gradient of the loss with respect to U, n x n (None before backward)."""
-        return None if self.U.grad is None else self.Omega * self.U.grad
+        Args:
+            X: the input slot, (n0, m); it is the same in every state of a pass.
+            bias: b as one column (n_i, 1) per non-input slot, or None (no bias).
 
-    def dense_mask(self) -> torch.Tensor:
-        """Ω as an n x n bool tensor."""
-        return self.Omega != 0
-
-    @property
-    def entries(self) -> int:
-        """Number of trainable entries (ones of the mask)."""
-        return int(self.Omega.sum().item())
-
-    def nbytes(self) -> int:
-        """Bytes held by the operator's tensors (parameters and buffers)."""
-        return sum(t.numel() * t.element_size() for t in [*self.parameters(), *self.buffers()])
-
-
-# ---------------------------------------------------------- dense blocks
-
-
-class BlockSparse(nn.Module):
-    """``S = Init + Ω ⊙ U`` as one dense matrix per block of the mask.
-
-    Block (i, j) maps slot j into slot i; only blocks where the mask has an
-    entry are stored. A block that the mask fills completely (every block of an
-    MLP mask) is a plain weight matrix; a partly filled one keeps its block of
-    the mask and multiplies by it. Same arguments as ``DenseMasked``.
-
-    ``op(Z)`` is ``S @ Z`` on a full state; ``op.apply_slots(slots, targets)``
-    computes only the rows of the slots in ``targets`` from a list of slot
-    states, which is what the schedules of ``IteratedMap`` use.
-    """
-
-    kind = "blocks"
-
-    def __init__(self, sizes: Any, mask: Any, U: Any = None, *, dtype: torch.dtype | None = None,
-                 generator: torch.Generator | None = None) -> None:
-        super().__init__()
-        self.sizes = check_sizes(sizes)
-        dtype = dtype or torch.get_default_dtype()
-        mask = _check_operator_mask(mask, self.sizes)
-        U = _initial_U(U, mask, dtype, generator)
-        self.n = sum(self.sizes)
-        self.slices = slot_slices(self.sizes)
-        self.blocks: list[tuple[int, int]] = []  # (row slot i, column slot j)
-        self.weights = nn.ParameterList()
-        self.block_masks: dict[tuple[int, int], torch.Tensor] = {}
-        for i, rows in enumerate(self.slices):
-            for j, cols in enumerate(self.slices):
-                block_mask = mask[rows, cols]
-                if not bool(block_mask.any()):
-                    continue
-                self.blocks.append((i, j))
-                self.weights.append(nn.Parameter(U[rows, cols].clone()))
-                if not bool(block_mask.all()):
-                    self.block_masks[(i, j)] = block_mask.to(dtype)
-        self.index = {block: k for k, block in enumerate(self.blocks)}
-        self.inputs: dict[int, list[int]] = {i: [j for (r, j) in self.blocks if r == i] for i in range(len(self.sizes))}
-
-    @property
-    def full(self) -> bool:
-        """True when every stored block is completely inside the mask."""
-        return not self.block_masks
-
-    def weight(self, i: int, j: int) -> torch.Tensor:
-        """The block (i, j) of Ω ⊙ U."""
-        W = self.weights[self.index[(i, j)]]
-        block_mask = self.block_masks.get((i, j))
-        return W if block_mask is None else W * block_mask
-
-    def apply_slots(self, slots: list[torch.Tensor | None], targets: Sequence[int],
-                    cache: dict | None = None) -> dict[int, torch.Tensor | None]:
-        """``(S Z)_i = Σ_j W_ij Z_j`` for each slot i in ``targets``.
-
-        ``slots[j]`` is slot j of the state, or None for a slot known to be
-        zero (its blocks are skipped). ``cache`` keeps the products with the
-        input slot, which never changes across iterations: each is computed
-        once per forward pass. A target with no non-zero input gives None.
+        ``pre`` takes the state as a list of slots, ``slots[0]`` being X and
+        None standing for a slot known to be zero, and returns one (n_i, m)
+        tensor per target.
         """
-        out: dict[int, torch.Tensor | None] = {}
-        for i in targets:
-            total = None
-            for j in self.inputs[i]:
-                if slots[j] is None:
-                    continue
-                if j == 0 and cache is not None:
-                    if i not in cache:
-                        cache[i] = self.weight(i, 0) @ slots[0]
-                    term = cache[i]
-                else:
-                    term = self.weight(i, j) @ slots[j]
-                total = term if total is None else total + term
-            out[i] = total
-        return out
+        raise NotImplementedError
 
-    def forward(self, Z: torch.Tensor) -> torch.Tensor:
-        """``S @ Z``, Z of shape (n, m)."""
-        Z = _check_state(Z, self.n, self.weights[0].dtype if len(self.weights) else torch.get_default_dtype())
-        slots = [Z[s] for s in self.slices]
-        rows = self.apply_slots(slots, range(1, len(self.sizes)))
-        parts = [slots[0]] + [rows[i] if rows[i] is not None else torch.zeros_like(slots[i])
-                              for i in range(1, len(self.sizes))]
-        return torch.cat(parts, dim=0)
-
-    def dense_U(self, grad: bool = False) -> torch.Tensor:
-        """U (or its gradient, ``grad=True``) as an n x n tensor, zero off the mask."""
-        dtype = self.weights[0].dtype
-        out = torch.zeros((self.n, self.n), dtype=dtype)
-        for (i, j), W in zip(self.blocks, self.weights):
-            value = W.grad if grad else W.detach()
-            if value is None:
-                return None
-            block_mask = self.block_masks.get((i, j))
-            out[self.slices[i], self.slices[j]] = value if block_mask is None else value * block_mask
-        return out
+    def dense_U(self, grad: bool = False) -> torch.Tensor | None:
+        """U (or its gradient, ``grad=True``; None before backward) as an n x n tensor, zero off the mask."""
+        raise NotImplementedError
 
     def dense_U_grad(self) -> torch.Tensor | None:
         """The gradient of the loss with respect to U, n x n (None before backward)."""
@@ -285,22 +229,139 @@ class BlockSparse(nn.Module):
 
     def dense_mask(self) -> torch.Tensor:
         """Ω as an n x n bool tensor."""
-        out = torch.zeros((self.n, self.n), dtype=torch.bool)
-        for (i, j), W in zip(self.blocks, self.weights):
-            block_mask = self.block_masks.get((i, j))
-            out[self.slices[i], self.slices[j]] = True if block_mask is None else block_mask != 0
-        return out
-
-    @property
-    def entries(self) -> int:
-        return sum(
-            W.numel() if (i, j) not in self.block_masks else int(self.block_masks[(i, j)].sum().item())
-            for (i, j), W in zip(self.blocks, self.weights)
-        )
+        raise NotImplementedError
 
     def nbytes(self) -> int:
-        tensors = [*self.parameters(), *self.block_masks.values()]
-        return sum(t.numel() * t.element_size() for t in tensors)
+        """Bytes held by the operator's tensors (parameters and buffers)."""
+        return sum(t.numel() * t.element_size() for t in [*self.parameters(), *self.buffers()])
+
+
+class DenseMasked(_Storage):
+    """``S = Init + Ω ⊙ U`` stored densely: the readable reference (notebook 07).
+
+    Arguments as for every storage (``sizes, mask, U=None, *, dtype, generator``).
+    ``op(Z)`` is the literal ``S @ Z``; ``op.affine`` multiplies only the
+    non-input rows of S, and their input columns once per pass:
+    ``S z = [x; A x + B h]`` with ``A = S[rest, input]``, ``B = S[rest, rest]``.
+    """
+
+    kind = "dense"
+
+    def _store(self, mask: torch.Tensor, U: torch.Tensor) -> None:
+        n0 = self.sizes[0]
+        Init = torch.zeros((self.n, self.n), dtype=U.dtype)
+        Init[:n0, :n0] = torch.eye(n0, dtype=U.dtype)
+        self.register_buffer("Init", Init)
+        self.register_buffer("Omega", mask.to(U.dtype))
+        self.U = nn.Parameter(U)
+
+    @property
+    def matrix(self) -> torch.Tensor:
+        """``Init + Ω ⊙ U`` as a dense n x n tensor."""
+        return self.Init + self.Omega * self.U
+
+    def forward(self, Z: Any) -> torch.Tensor:
+        """``S @ Z``, Z of shape (n, m)."""
+        return self.matrix @ self._check_state(Z)
+
+    def affine(self, X: torch.Tensor, bias: Sequence[torch.Tensor] | None = None) -> Affine:
+        n0, M = self.sizes[0], self.matrix
+        AX, B = M[n0:, :n0] @ X, M[n0:, n0:]
+        rows = [slice(s.start - n0, s.stop - n0) for s in self.slices]
+
+        def pre(slots: Sequence[torch.Tensor | None], targets: Sequence[int]) -> list[torch.Tensor]:
+            if all(z is None for z in slots[1:]):
+                P = AX
+            else:
+                P = torch.addmm(AX, B, assemble(slots[1:], self.sizes[1:], X))
+            return [P[rows[i]] if bias is None else P[rows[i]] + bias[i - 1] for i in targets]
+
+        return pre
+
+    def dense_U(self, grad: bool = False) -> torch.Tensor | None:
+        value = self.U.grad if grad else self.U.detach()
+        return None if value is None else self.Omega * value
+
+    def dense_mask(self) -> torch.Tensor:
+        return self.Omega != 0
+
+
+class BlockSparse(_Storage):
+    """``S = Init + Ω ⊙ U`` as one dense matrix per block of the mask.
+
+    Block (i, j) maps slot j into slot i; only blocks where the mask has an
+    entry are stored (``op.blocks``, weights ``op.weights``). A block that the
+    mask fills completely (every block of an MLP mask) is a plain weight
+    matrix; a partly filled one keeps its block of the mask as a buffer
+    (``mask<k>``, None for a full block) and multiplies by it. Arguments as for
+    every storage.
+    """
+
+    kind = "blocks"
+
+    def _store(self, mask: torch.Tensor, U: torch.Tensor) -> None:
+        self.blocks = [(i, j) for i, inputs in enumerate(self.inputs) for j in inputs]  # (row slot, column slot)
+        self.weights = nn.ParameterList()
+        for k, (i, j) in enumerate(self.blocks):
+            rows, cols = self.slices[i], self.slices[j]
+            self.weights.append(nn.Parameter(U[rows, cols].clone()))
+            block_mask = mask[rows, cols]
+            self.register_buffer(f"mask{k}", None if bool(block_mask.all()) else block_mask.to(U.dtype))
+
+    def masked_weights(self) -> list[torch.Tensor]:
+        """The blocks of Ω ⊙ U, in the order of ``op.blocks``."""
+        masks = [getattr(self, f"mask{k}") for k in range(len(self.blocks))]
+        return [W if M is None else W * M for W, M in zip(self.weights, masks)]
+
+    def forward(self, Z: Any) -> torch.Tensor:
+        """``S @ Z``, Z of shape (n, m)."""
+        slots = list(self._check_state(Z).split(self.sizes))
+        return torch.cat([slots[0], *self.affine(slots[0])(slots, range(1, len(self.sizes)))])
+
+    def affine(self, X: torch.Tensor, bias: Sequence[torch.Tensor] | None = None) -> Affine:
+        """Per target i: ``b_i + W_i0 X`` once per pass, then ``addmm`` with each other slot it reads."""
+        m = X.shape[1]
+        L = len(self.sizes)
+        if bias is None:
+            bias = [X.new_zeros((size, 1)) for size in self.sizes[1:]]
+        base: list = [None, *bias]  # b_i + W_i0 X, or b_i
+        reads_x = [False] * L
+        sources: list[list[tuple[torch.Tensor, int]]] = [[] for _ in range(L)]  # (W_ij, j), j > 0
+        for (i, j), W in zip(self.blocks, self.masked_weights()):
+            if j == 0:
+                base[i], reads_x[i] = torch.addmm(base[i], W, X), True
+            else:
+                sources[i].append((W, j))
+
+        def pre(slots: Sequence[torch.Tensor | None], targets: Sequence[int]) -> list[torch.Tensor]:
+            out = []
+            for i in targets:
+                total, reached = base[i], reads_x[i]
+                for W, j in sources[i]:
+                    z = slots[j]
+                    if z is not None:  # a slot known to be zero adds nothing
+                        total, reached = torch.addmm(total, W, z), True
+                out.append(total if reached else total.expand(-1, m))
+            return out
+
+        return pre
+
+    def dense_U(self, grad: bool = False) -> torch.Tensor | None:
+        values = [W.grad if grad else W.detach() for W in self.weights]
+        if any(v is None for v in values):
+            return None
+        out = values[0].new_zeros((self.n, self.n))
+        for k, ((i, j), value) in enumerate(zip(self.blocks, values)):
+            M = getattr(self, f"mask{k}")
+            out[self.slices[i], self.slices[j]] = value if M is None else value * M
+        return out
+
+    def dense_mask(self) -> torch.Tensor:
+        out = torch.zeros((self.n, self.n), dtype=torch.bool, device=self.weights[0].device)
+        for k, (i, j) in enumerate(self.blocks):
+            M = getattr(self, f"mask{k}")
+            out[self.slices[i], self.slices[j]] = True if M is None else M != 0
+        return out
 
 
 # ---------------------------------------------------------- sparse rows
@@ -321,13 +382,16 @@ class _CSRMatmul(torch.autograd.Function):
     """``S @ Z`` for S in CSR with values ``v``; backward by sparse products.
 
     dL/dZ = Sᵀ G (Sᵀ kept as its own CSR pattern), dL/dv = (G Zᵀ) sampled at the
-    mask's entries: never an n x n dense tensor.
+    mask's entries: never an n x n dense tensor. On the meta device (shapes
+    only, where torch has no sparse kernels) the product is an empty (n, m).
     """
 
     @staticmethod
     def forward(ctx, values, Z, op):  # type: ignore[override]
         ctx.save_for_backward(values, Z)
         ctx.op = op
+        if values.is_meta:
+            return Z.new_empty((op.n, Z.shape[1]))
         return _csr(op.crow, op.col, values, op.n) @ Z
 
     @staticmethod
@@ -343,24 +407,18 @@ class _CSRMatmul(torch.autograd.Function):
         return grad_values, grad_Z, None
 
 
-class CSRSparse(nn.Module):
+class CSRSparse(_Storage):
     """``S = Init + Ω ⊙ U`` with U stored at the mask's entries only (CSR).
 
-    ``op.values`` holds U at the entries of Ω in row-major order. Same
-    arguments as ``DenseMasked``. ``op(Z)`` is ``S @ Z``: the input slot is
-    copied through, the other rows are the sparse product.
+    ``op.values`` holds U at the entries of Ω in row-major order. Arguments as
+    for every storage. ``op(Z)`` is ``S @ Z``: the input slot is copied
+    through, the other rows are the sparse product.
     """
 
     kind = "csr"
 
-    def __init__(self, sizes: Any, mask: Any, U: Any = None, *, dtype: torch.dtype | None = None,
-                 generator: torch.Generator | None = None) -> None:
-        super().__init__()
-        self.sizes = check_sizes(sizes)
-        dtype = dtype or torch.get_default_dtype()
-        mask = _check_operator_mask(mask, self.sizes)
-        U = _initial_U(U, mask, dtype, generator)
-        n = self.n = sum(self.sizes)
+    def _store(self, mask: torch.Tensor, U: torch.Tensor) -> None:
+        n = self.n
         rows, cols = mask.nonzero(as_tuple=True)  # row-major order
         self.register_buffer("row", rows)
         self.register_buffer("col", cols)
@@ -371,42 +429,37 @@ class CSRSparse(nn.Module):
         self.register_buffer("tcol", rows[perm])
         self.values = nn.Parameter(U[rows, cols].clone())
 
-    def forward(self, Z: torch.Tensor) -> torch.Tensor:
+    def forward(self, Z: Any) -> torch.Tensor:
         """``S @ Z``, Z of shape (n, m)."""
-        Z = _check_state(Z, self.n, self.values.dtype)
+        Z = self._check_state(Z)
         n0 = self.sizes[0]
-        product = _CSRMatmul.apply(self.values, Z, self)
-        return torch.cat([Z[:n0], product[n0:]], dim=0)
+        return torch.cat([Z[:n0], self.sparse_product(Z)[n0:]], dim=0)
 
     def sparse_product(self, Z: torch.Tensor) -> torch.Tensor:
         """``(Ω ⊙ U) @ Z`` without the input copy (the map adds it)."""
         return _CSRMatmul.apply(self.values, Z, self)
 
+    def affine(self, X: torch.Tensor, bias: Sequence[torch.Tensor] | None = None) -> Affine:
+        """The whole sparse product of the assembled state at every call."""
+
+        def pre(slots: Sequence[torch.Tensor | None], targets: Sequence[int]) -> list[torch.Tensor]:
+            P = self.sparse_product(assemble(slots, self.sizes, X))
+            return [P[self.slices[i]] if bias is None else P[self.slices[i]] + bias[i - 1] for i in targets]
+
+        return pre
+
     def dense_U(self, grad: bool = False) -> torch.Tensor | None:
-        """U (or its gradient, ``grad=True``) as an n x n tensor, zero off the mask."""
         value = self.values.grad if grad else self.values.detach()
         if value is None:
             return None
-        out = torch.zeros((self.n, self.n), dtype=self.values.dtype)
+        out = value.new_zeros((self.n, self.n))
         out[self.row, self.col] = value
         return out
 
-    def dense_U_grad(self) -> torch.Tensor | None:
-        """The gradient of the loss with respect to U, n x n (None before backward)."""
-        return self.dense_U(grad=True)
-
     def dense_mask(self) -> torch.Tensor:
-        """Ω as an n x n bool tensor."""
-        out = torch.zeros((self.n, self.n), dtype=torch.bool)
+        out = torch.zeros((self.n, self.n), dtype=torch.bool, device=self.values.device)
         out[self.row, self.col] = True
         return out
-
-    @property
-    def entries(self) -> int:
-        return self.values.numel()
-
-    def nbytes(self) -> int:
-        return sum(t.numel() * t.element_size() for t in [*self.parameters(), *self.buffers()])
 
 
 def _offsets(index: torch.Tensor, n: int) -> torch.Tensor:
@@ -418,15 +471,16 @@ def _offsets(index: torch.Tensor, n: int) -> torch.Tensor:
 
 # ------------------------------------------------------------- the choice
 
+STORAGES: dict[str, type[_Storage]] = {"dense": DenseMasked, "blocks": BlockSparse, "csr": CSRSparse}
 
-def _block_structured(sizes: list[int], mask: torch.Tensor) -> bool:
+
+def _choose(sizes: list[int], mask: torch.Tensor) -> str:
     slices = slot_slices(sizes)
-    for rows in slices:
-        for cols in slices:
-            block = mask[rows, cols]
-            if bool(block.any()) and not bool(block.all()):
-                return False
-    return True
+    blocks = [mask[rows, cols] for rows in slices for cols in slices]
+    if all(bool(block.all()) or not bool(block.any()) for block in blocks):
+        return "blocks"
+    density = float(mask.sum().item()) / mask.numel()
+    return "csr" if density < CSR_CROSSOVER else "dense"
 
 
 def choose_kind(sizes: Any, mask: Any) -> str:
@@ -439,15 +493,11 @@ def choose_kind(sizes: Any, mask: Any) -> str:
       ``CSR_CROSSOVER`` (measured), ``"dense"`` above it.
     """
     sizes = check_sizes(sizes)
-    mask = _check_operator_mask(mask, sizes)
-    if _block_structured(sizes, mask):
-        return "blocks"
-    density = float(mask.sum().item()) / mask.numel()
-    return "csr" if density < CSR_CROSSOVER else "dense"
+    return _choose(sizes, _check_operator_mask(mask, sizes))
 
 
 def make_operator(sizes: Any, mask: Any, U: Any = None, *, kind: str = "auto", dtype: torch.dtype | None = None,
-                  generator: torch.Generator | None = None) -> nn.Module:
+                  generator: torch.Generator | None = None) -> _Storage:
     """The operator ``Init + Ω ⊙ U`` in the representation ``kind``.
 
     Args:
@@ -458,30 +508,13 @@ def make_operator(sizes: Any, mask: Any, U: Any = None, *, kind: str = "auto", d
         dtype: floating dtype (default torch's default dtype).
         generator: a ``torch.Generator`` for the default U.
     """
+    return _make(check_sizes(sizes), mask, U, kind, dtype, generator)
+
+
+def _make(sizes: list[int], mask: Any, U: Any, kind: str, dtype: torch.dtype | None,
+          generator: torch.Generator | None) -> _Storage:
+    """``make_operator`` for already checked ``sizes`` (``IteratedMap`` checks them where they enter)."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
-    if kind == "auto":
-        kind = choose_kind(sizes, mask)
-    cls = {"dense": DenseMasked, "blocks": BlockSparse, "csr": CSRSparse}[kind]
-    return cls(sizes, mask, U, dtype=dtype, generator=generator)
-
-
-def time_operator(op: nn.Module, m: int = 256, repeats: int = 5, generator: torch.Generator | None = None) -> float:
-    """Seconds for one forward and backward pass of ``op`` on m random columns.
-
-    The best of ``repeats`` runs (the least disturbed by other programs).
-    """
-    m = check_int(m, "m", minimum=1)
-    repeats = check_int(repeats, "repeats", minimum=1)
-    params = list(op.parameters())
-    Z = torch.randn((op.n, m), generator=generator, dtype=params[0].dtype).requires_grad_()
-    best = float("inf")
-    for k in range(repeats + 1):
-        start = time.perf_counter()
-        op(Z).sum().backward()
-        elapsed = time.perf_counter() - start
-        if k:  # the first run warms up
-            best = min(best, elapsed)
-        for p in params:
-            p.grad = None
-    return best
+    mask, U = _checked_mask_and_U(sizes, mask, U, dtype, generator)
+    return STORAGES[_choose(sizes, mask) if kind == "auto" else kind]._from_checked(sizes, mask, U)

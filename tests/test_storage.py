@@ -24,7 +24,6 @@ from course_utils.storage import (
     DenseMasked,
     choose_kind,
     make_operator,
-    time_operator,
 )
 
 CASES = {
@@ -135,11 +134,6 @@ def test_choose_kind_by_structure_and_density():
     assert choose_kind(sizes, high) == "dense"
     assert isinstance(make_operator(sizes, low), CSRSparse)
     assert isinstance(make_operator(sizes, mlp_mask(sizes), kind="dense"), DenseMasked)
-
-
-def test_time_operator_runs():
-    op = make_operator([4, 6, 2], mlp_mask([4, 6, 2]))
-    assert 0 < time_operator(op, m=8, repeats=2) < 10
 
 
 def test_no_warnings_from_sparse_storage():
