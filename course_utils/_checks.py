@@ -16,10 +16,12 @@ import numpy as np
 import torch
 
 __all__ = [
+    "as_input",
     "as_matrix",
     "check_activation",
     "check_int",
     "check_mask",
+    "check_precision",
     "check_real",
     "describe",
 ]
@@ -44,13 +46,15 @@ def as_matrix(
     rows: int | None = None,
     cols: int | None = None,
     dtype: torch.dtype | None = None,
+    finite: bool = True,
 ) -> torch.Tensor:
     """Return ``value`` as a finite, non-empty 2-D floating tensor.
 
     Accepts tensors, NumPy arrays and nested lists (converted, never shared
     with the caller's object when a conversion is needed). ``rows``/``cols``
     fix the expected shape where given; ``dtype`` defaults to the tensor's own
-    floating dtype, or torch's default dtype for other inputs.
+    floating dtype, or torch's default dtype for other inputs. ``finite=False``
+    lets NaN and inf through (a state that overflowed is still a state).
     """
     if isinstance(value, torch.Tensor):
         tensor = value
@@ -83,9 +87,56 @@ def as_matrix(
     if dtype is None:
         dtype = tensor.dtype if tensor.is_floating_point() else torch.get_default_dtype()
     tensor = tensor.to(dtype)
-    if not bool(torch.isfinite(tensor).all()):
+    if finite and not bool(torch.isfinite(tensor).all()):
         raise ValueError(f"{name} must be finite, got {describe(value)} holding NaN or inf")
     return tensor
+
+
+#: the conversion method of a tensor to each floating dtype, for the advice in errors
+_METHOD = {torch.float64: "double", torch.float32: "float", torch.float16: "half", torch.bfloat16: "bfloat16"}
+
+
+def _to(dtype: torch.dtype) -> str:
+    return f".{_METHOD[dtype]}()" if dtype in _METHOD else f".to({dtype})"
+
+
+def check_precision(value: Any, name: str, dtype: torch.dtype, owner: str = "S") -> None:
+    """Refuse a tensor that computing in ``dtype`` would round.
+
+    A floating tensor whose dtype does not promote to ``dtype`` (float64 given
+    to a float32 operator) raises a TypeError naming both dtypes and the two
+    fixes; lower precisions, integers, NumPy arrays and lists pass (they are
+    converted without loss, or as the caller's numbers always were).
+    """
+    if (
+        isinstance(value, torch.Tensor)
+        and value.is_floating_point()
+        and torch.promote_types(value.dtype, dtype) != dtype
+    ):
+        raise TypeError(
+            f"{name} is {value.dtype} but {owner} computes in {dtype}: {name} would be rounded silently. "
+            f"Convert one of them: {owner}{_to(value.dtype)} to compute in {value.dtype}, "
+            f"or {name}{_to(dtype)} to compute in {dtype}"
+        )
+
+
+def as_input(
+    value: Any,
+    name: str,
+    dtype: torch.dtype,
+    *,
+    rows: int | None = None,
+    owner: str = "S",
+    finite: bool = True,
+) -> torch.Tensor:
+    """The data an operator ``owner`` of ``dtype`` is applied to, checked once where it enters.
+
+    ``as_matrix`` (2-D, ``rows`` rows, finite unless ``finite=False``,
+    converted to ``dtype``) after ``check_precision``: a tensor finer than
+    ``dtype`` raises instead of being rounded.
+    """
+    check_precision(value, name, dtype, owner)
+    return as_matrix(value, name, rows=rows, dtype=dtype, finite=finite)
 
 
 def check_mask(value: Any, name: str, n: int, dtype: torch.dtype | None = None) -> torch.Tensor:

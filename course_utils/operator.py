@@ -14,7 +14,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from ._checks import as_matrix, check_int, check_mask, check_real, describe
+from ._checks import as_input, as_matrix, check_int, check_mask, check_real, describe
 
 __all__ = ["SparseMatrix"]
 
@@ -74,14 +74,12 @@ class SparseMatrix(nn.Module):
         return self.Init + self.Omega * self.U
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
-        """Apply S once: ``S X`` for X of shape (n, m)."""
-        if not isinstance(X, torch.Tensor):
-            X = as_matrix(X, "X", rows=self.n, dtype=self.U.dtype)
-        elif X.ndim != 2 or X.shape[0] != self.n:
-            raise ValueError(f"X must be 2-D with {self.n} rows (one column per example), got shape {tuple(X.shape)}")
-        elif X.is_complex():
-            raise TypeError(f"X must be real, got {describe(X)}")
-        return self.matrix @ X.to(self.U.dtype)
+        """Apply S once: ``S X`` for X of shape (n, m), in S's dtype.
+
+        A tensor X finer than S (float64 for a float32 S) raises a TypeError
+        rather than being rounded: call ``S.double()`` or ``X.float()``.
+        """
+        return self.matrix @ as_input(X, "X", self.U.dtype, rows=self.n, finite=False)
 
     def extra_repr(self) -> str:
         free = int(self.Omega.sum().item())

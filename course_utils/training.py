@@ -1,9 +1,13 @@
-"""The training loop of the seed notebook (notebook 01), kept exactly.
+"""The iteration of the course and the training loop of the seed notebook (notebook 01), kept exactly.
 
-Each epoch feeds X through k = ``iterations`` applications of the operator,
+The iteration exists once, in ``unroll``: k = ``iterations`` applications of
+the operator,
 
-    Z_0 = X,   Z_j = σ(S Z_{j-1}, j-1)   (j = 1..k),   Y_hat = Z_k,
+    Z_0 = X,   Z_j = σ(S Z_{j-1}, j-1)   (j = 1..k),   Y_hat = Z_k.
 
+``iterate`` returns its states (for looking), ``pass_loss`` the loss of one
+pass (for training, notebook 03's loss landscape, notebook 04's loss floor),
+and ``train`` runs the seed's loop: each epoch feeds X through the iteration
 and takes one plain SGD step on U for the loss
 
     L = ||Y - Y_hat||_F + interim_weight * Σ_j ||Y - Z_j||_F
@@ -17,14 +21,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
+import numpy as np
 import torch
 
-from ._checks import as_matrix, check_activation, check_int, check_real, describe
+from ._checks import as_input, as_matrix, check_activation, check_int, check_real, describe
 from .operator import SparseMatrix
 
-Activation = Callable[[torch.Tensor, int], torch.Tensor]
+#: what ``train`` and ``iterate`` accept as σ: any ``activation(Z, k) -> Z``
+#: (an ``activations.Activation`` object, or a plain function like the seed's)
+ActivationFn = Callable[[torch.Tensor, int], torch.Tensor]
 
 
 @dataclass
@@ -89,31 +96,50 @@ def _frobenius(A: torch.Tensor) -> torch.Tensor:
     return torch.linalg.vector_norm(A)
 
 
-def pass_loss(
+def unroll(
     M: torch.Tensor,
     X: torch.Tensor,
-    Y: torch.Tensor,
     iterations: int,
-    activation: Activation | None = None,
-    interim_weight: float = 0.0,
+    activation: ActivationFn | None = None,
     check_output: bool = False,
-) -> torch.Tensor:
-    """The loss of one forward pass through the matrix ``M`` (checked inputs).
+) -> Iterator[torch.Tensor]:
+    """The iteration ``Z_j = σ(M Z_{j-1}, j-1)`` from ``Z_0 = X``: yields Z_1, ..., Z_k.
 
-    ``Z_0 = X``, ``Z_j = σ(M Z_{j-1}, j-1)``, and
-    ``L = ||Y - Z_k||_F + interim_weight · Σ_j ||Y - Z_j||_F``; the interim
-    sum is skipped when its weight is 0 (it would add exactly 0).
-    ``check_output`` checks what the activation returns (``train`` does so on
-    its first epoch).
+    The one place the course writes it: ``iterate``, ``pass_loss`` (hence
+    ``train``) and the lessons all run it. Inputs are checked tensors of one
+    dtype (``M`` n x n, ``X`` n x m); differentiable, so autograd sees
+    every step. A generator, so that a caller can use each state as it is
+    made. ``check_output`` checks what the activation returns.
     """
     Z = X
-    interim = None
     for k in range(iterations):
         Z = M @ Z
         if activation is not None:
             Z = activation(Z, k)
             if check_output:
                 _check_activation_output(Z, X.shape)
+        yield Z
+
+
+def pass_loss(
+    M: torch.Tensor,
+    X: torch.Tensor,
+    Y: torch.Tensor,
+    iterations: int,
+    activation: ActivationFn | None = None,
+    interim_weight: float = 0.0,
+    check_output: bool = False,
+) -> torch.Tensor:
+    """The loss of one forward pass through the matrix ``M`` (checked inputs).
+
+    ``L = ||Y - Z_k||_F + interim_weight · Σ_j ||Y - Z_j||_F`` over the states
+    of ``unroll``; the interim sum is skipped when its weight is 0 (it would
+    add exactly 0). ``check_output`` checks what the activation returns
+    (``train`` does so on its first epoch).
+    """
+    Z = X
+    interim = None
+    for Z in unroll(M, X, iterations, activation, check_output):
         if interim_weight:
             step_loss = _frobenius(Y - Z)
             interim = step_loss if interim is None else interim + step_loss
@@ -127,28 +153,41 @@ def _check_operator(S: Any) -> SparseMatrix:
     return S
 
 
+def _as_square(S: Any) -> torch.Tensor:
+    """The dense n x n matrix of S: a SparseMatrix's ``S.matrix``, or a plain square matrix."""
+    if isinstance(S, SparseMatrix):
+        return S.matrix
+    if isinstance(S, (torch.Tensor, np.ndarray, list, tuple)):
+        M = as_matrix(S, "S")
+        if M.shape[0] != M.shape[1]:
+            raise ValueError(f"S must be a square n x n matrix, got shape {tuple(M.shape)}")
+        return M
+    raise TypeError(f"S must be a course_utils.SparseMatrix or an n x n matrix, got {describe(S)}")
+
+
 def iterate(
-    S: SparseMatrix,
+    S: Any,
     X: Any,
     iterations: int = 2,
-    activation: Activation | None = None,
+    activation: ActivationFn | None = None,
 ) -> list[torch.Tensor]:
     """The trajectory ``[X, Z_1, ..., Z_k]`` of X under k applications of S.
 
     ``Z_j = activation(S Z_{j-1}, j-1)`` (the identity when ``activation`` is
-    None). Computed without gradients; for looking, not training.
+    None). Computed without gradients, in S's dtype; for looking, not training.
+
+    Args:
+        S: a ``SparseMatrix``, or a plain n x n matrix (tensor, array, list).
+        X: the start, n x m (a tensor finer than S raises a TypeError).
+        iterations: applications of S (>= 0).
+        activation: ``activation(Z, k)`` applied after iteration k; identity if None.
     """
-    S = _check_operator(S)
-    X = as_matrix(X, "X", rows=S.n, dtype=S.U.dtype)
-    iterations = check_int(iterations, "iterations", minimum=0)
-    activation = check_activation(activation)
-    states = [X]
     with torch.no_grad():
-        M = S.matrix
-        for k in range(iterations):
-            Z = M @ states[-1]
-            states.append(Z if activation is None else activation(Z, k))
-    return states
+        M = _as_square(S)
+        X = as_input(X, "X", M.dtype, rows=M.shape[0])
+        iterations = check_int(iterations, "iterations", minimum=0)
+        activation = check_activation(activation)
+        return [X, *unroll(M, X, iterations, activation)]
 
 
 def train(
@@ -160,14 +199,15 @@ def train(
     epochs: int = 401,
     lr: float = 0.01,
     tol: float = 0.01,
-    activation: Activation | None = None,
+    activation: ActivationFn | None = None,
     interim_weight: float = 0.0,
 ) -> History:
     """Train U of ``S`` in place with plain SGD, as the seed notebook does.
 
     Args:
         S: the operator; only ``S.U`` changes.
-        X, Y: inputs and targets as columns, shape (n, m) each.
+        X, Y: inputs and targets as columns, shape (n, m) each; tensors finer
+            than S (float64 for a float32 S) raise a TypeError.
         iterations: applications of S per forward pass (k >= 1).
         epochs: most epochs to run (>= 1).
         lr: SGD learning rate (> 0).
@@ -180,8 +220,8 @@ def train(
     """
     S = _check_operator(S)
     dtype = S.U.dtype
-    X = as_matrix(X, "X", rows=S.n, dtype=dtype)
-    Y = as_matrix(Y, "Y", dtype=dtype)
+    X = as_input(X, "X", dtype, rows=S.n)
+    Y = as_input(Y, "Y", dtype)
     if Y.shape != X.shape:
         raise ValueError(f"Y must have the shape of X {tuple(X.shape)}, got shape {tuple(Y.shape)}")
     iterations = check_int(iterations, "iterations", minimum=1)

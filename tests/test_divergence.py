@@ -30,6 +30,7 @@ from matplotlib.text import Text
 
 import course_utils as cu
 from course_utils.lessons import explorers
+from course_utils.lessons.explorer import control_values
 
 LR_DIVERGES = 10.0  # with 2 iterations the seed's problem blows up within a few dozen epochs
 
@@ -145,6 +146,8 @@ def _kind(function: Callable) -> str:
         if name.lower().startswith("histories") or annotation.startswith(("Sequence", "list")):
             return "histories"
         return "history"
+    if name == "matrices" and "Mapping" in annotation:
+        return "labelled operators"
     if "SparseMatrix" in annotation or name in {"S", "matrices", "operator"}:
         return "operator"
     if name in {"states", "trajectory"}:
@@ -156,7 +159,9 @@ def _kind(function: Callable) -> str:
 
 PLOTTERS = _plotting_functions()
 RUN_PLOTTERS = [(name, f) for name, f in PLOTTERS if "histor" in _kind(f)]
-OTHER_PLOTTERS = [(name, f) for name, f in PLOTTERS if _kind(f) in {"operator", "states", "labelled states"}]
+OTHER_PLOTTERS = [
+    (name, f) for name, f in PLOTTERS if _kind(f) in {"operator", "labelled operators", "states", "labelled states"}
+]
 
 
 def figure_texts(fig: Figure) -> str:
@@ -224,6 +229,8 @@ def test_operator_and_state_plots_draw_a_diverged_run(name: str, function: Calla
     assert history.diverged
     if _kind(function) == "operator":
         argument = S
+    elif _kind(function) == "labelled operators":
+        argument = {"a diverged run": S.matrix.detach()}
     else:
         X, _ = cu.seed_data()
         states = cu.iterate(S, X, iterations=40)  # S is huge after the blow-up: states overflow
@@ -238,19 +245,8 @@ def test_operator_and_state_plots_draw_a_diverged_run(name: str, function: Calla
 # ---------------------------------------------------------------- notebook 01's sliders
 def _slider_values(control: Any) -> list[Any]:
     """Maximum, default and minimum of a control, as the callback receives them."""
-    import ipywidgets as widgets
-
     start = control.value
-    if isinstance(control, widgets.FloatLogSlider):
-        extremes = [control.base ** control.max, control.base ** control.min]
-    elif hasattr(control, "options") and hasattr(control, "index"):
-        extremes = []
-        for i in reversed(range(len(control.options))):
-            control.index = i
-            extremes.append(control.value)
-        control.value = start
-    else:
-        extremes = [control.max, control.min]
+    extremes = control_values(control)[::-1]
     values = []
     for v in [extremes[0], start, *extremes[1:]]:
         if v not in values:

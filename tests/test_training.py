@@ -9,6 +9,8 @@ for its run.
 
 from __future__ import annotations
 
+import inspect
+import itertools
 import math
 import random
 import warnings
@@ -18,7 +20,8 @@ import pytest
 import torch
 
 import course_utils as cu
-from course_utils.lessons.linear_operator import EPOCHS_MAX, fast_train, seed_run
+from course_utils.lessons.explorer import control_values
+from course_utils.lessons.linear_operator import EPOCHS_MAX, explore_training, seed_run
 
 #: the seed notebook's printout (its text, for epochs 0, 40, ..., 200) and its final line
 SEED_TRACE = {
@@ -249,35 +252,41 @@ def test_accepts_numpy_and_lists() -> None:
     np.testing.assert_allclose(a.losses, b.losses, rtol=1e-6)
 
 
-# ------------------------------------------- the slider's fast loop (notebook 01)
-MASK = [[1.0, 1.0, 0.0], [1.0, 1.0, 1.0], [0.0, 1.0, 1.0]]
+# ------------------------------------------- the slider's runs (notebook 01)
+def _slider_settings() -> list[dict]:
+    """Every combination of the extremes of the slider's controls (those of
+    ``seed_run``), plus the defaults and a few epochs in between."""
+    controls = explore_training.controls()
+    names = [name for name in inspect.signature(seed_run).parameters if name in controls]
+    ends = [control_values(controls[name]) for name in names]
+    found = [dict(zip(names, combo)) for combo in itertools.product(*ends)]
+    found += [{"epochs": epochs} for epochs in (51, 206, 207, 401)]
+    found += [{"lr": 1.0, "iterations": 2, "epochs": epochs} for epochs in (101, EPOCHS_MAX)]  # chaotic at lr = 1
+    return found
 
 
-@pytest.mark.parametrize(
-    "lr, iterations, noise, masked",
-    [(0.01, 2, 0.1, False), (0.01, 2, 0.1, True), (0.1, 3, 0.5, False), (0.3, 1, 0.2, True),
-     (0.05, 4, 0.3, False), (0.02, 2, 0.0, True), (1.0, 1, 0.1, False), (0.05, 3, 0.3, True), (0.1, 2, 0.5, True)],
-)
-def test_fast_train_equals_train(lr: float, iterations: int, noise: float, masked: bool) -> None:
-    """Settings whose runs are regular (chaotic ones amplify rounding, in either loop)."""
+@pytest.mark.parametrize("setting", _slider_settings(), ids=lambda s: ",".join(f"{k}={v:g}" for k, v in s.items()))
+def test_slider_run_is_a_direct_train_call(setting: dict) -> None:
+    """What the slider draws (``seed_run``, cut from one cached long run) is
+    what ``train`` returns when called with those epochs, to the last bit."""
+    values = {"lr": 0.01, "iterations": 2, "init_noise": 0.1, "epochs": 401} | setting
     X, Y = cu.seed_data(torch.float64)
-    Init = torch.rand(3, 3, generator=cu.seed_generator()).double() * noise
-    mask = torch.tensor(MASK if masked else np.ones((3, 3)), dtype=torch.float64)
-    history = cu.train(cu.SparseMatrix(Init=Init, Omega=mask), X, Y, iterations=iterations, epochs=300, lr=lr)
-    fast = fast_train(Init.numpy(), mask.numpy(), X.numpy(), Y.numpy(), iterations=iterations, epochs=300, lr=lr)
-    assert (fast.converged, fast.diverged, len(fast.losses)) == (history.converged, history.diverged, len(history.losses))
-    np.testing.assert_allclose(fast.losses, history.losses, rtol=1e-7, atol=1e-7)
+    Init = torch.rand(3, 3, generator=cu.seed_generator()).double() * values["init_noise"]
+    direct = cu.train(cu.SparseMatrix(Init=Init), X, Y, iterations=values["iterations"], epochs=values["epochs"],
+                      lr=values["lr"], tol=0.01)
+    drawn = seed_run(**values)
+    assert drawn.losses == direct.losses
+    assert (drawn.converged, drawn.diverged) == (direct.converged, direct.diverged)
 
 
-def test_fast_train_diverges_like_train() -> None:
-    X, Y = cu.seed_data(torch.float64)
-    Init = torch.rand(3, 3, generator=cu.seed_generator()).double() * 0.5
-    history = cu.train(cu.SparseMatrix(Init=Init), X, Y, iterations=5, lr=1.0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        fast = fast_train(Init.numpy(), np.ones((3, 3)), X.numpy(), Y.numpy(), iterations=5, lr=1.0)
-    assert fast.diverged and history.diverged
-    assert len(fast.losses) == len(history.losses)
+def test_slider_runs_do_not_share_their_history() -> None:
+    first = seed_run(0.01, 2, 0.1, 401)
+    kept = list(first.losses)
+    first.losses.append(-1.0)
+    first.losses[0] = -2.0
+    first.converged = not first.converged
+    again = seed_run(0.01, 2, 0.1, 401)
+    assert again.losses == kept and again.converged
 
 
 def test_slider_runs_are_cut_from_one_long_run() -> None:
