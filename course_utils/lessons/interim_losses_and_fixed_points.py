@@ -2,9 +2,10 @@
 
 The notebook builds on notebooks 03 and 05: it uses their ``gradient_at``
 (the gradient of the loss at a point) and ``train_on_seed``, ``distances``,
-``format_vector``, ``plot_drift`` (training on the seed's problem, and how far
-the iterated state drifts), imported here so that the notebook finds them all
-in its own lesson.""" 
+``format_vector``, ``plot_drift``, ``chain_mask`` (training on the seed's
+problem, and how far the iterated state drifts), imported here so that the
+notebook finds them all in its own lesson. Its own figure: ``plot_zigzag``, a
+long run of the unsquared loss and a close look at its last epochs."""
 
 from __future__ import annotations
 
@@ -12,13 +13,28 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
+from typing import Mapping
+
+import numpy as np
+
+from .._checks import check_int, check_real, describe
 from ..data import seed_data
-from ..plotting import light_log_axis, plot_loss, plot_trajectory, state_labels
+from ..plotting import FLOOR, light_log_axis, plot_loss, plot_trajectory, state_labels
+from ..training import History
 from .depth_and_the_saddle import gradient_at
 from .explorer import explorer
-from .nonlinear_activations import distances, format_vector, plot_drift, train_on_seed
+from .nonlinear_activations import chain_mask, distances, format_vector, plot_drift, train_on_seed
 
-__all__ = ["distances", "explore_interim", "format_vector", "gradient_at", "plot_drift", "train_on_seed"]
+__all__ = [
+    "chain_mask",
+    "distances",
+    "explore_interim",
+    "format_vector",
+    "gradient_at",
+    "plot_drift",
+    "plot_zigzag",
+    "train_on_seed",
+]
 
 NOTEBOOK = "06_interim_losses_and_fixed_points"
 
@@ -49,4 +65,53 @@ def explore_interim(interim_weight: float = 1.0, extra: int = 4, init_noise: flo
     light_log_axis(left)
     plot_trajectory(states, labels=state_labels(len(states)), target=Y, ax=right)
     right.set_title(f"trained for 2 iterations, run {2 + int(extra)}")
+    return fig
+
+
+def plot_zigzag(histories: Mapping[str, History], window: tuple[int, int] = (2500, 2540),
+                tol: float | None = 0.01) -> Figure:
+    """Long loss curves, whole and up close (notebook 06).
+
+    Left: every epoch of each run on a log axis. Right: the epochs
+    ``window = (first, last)``, one dot per epoch, so that a loss alternating
+    between a low and a high value from one epoch to the next shows as a
+    zig-zag. The dotted line is ``tol``, the stopping rule of the usual runs
+    (the long runs shown are meant to be trained with ``tol=0``).
+
+    Args:
+        histories: label -> History (what ``train`` returns).
+        window: the first and last epoch of the close-up (0 <= first < last).
+        tol: a loss level drawn as a dotted line, or None.
+    """
+    if not isinstance(histories, Mapping) or not histories:
+        raise TypeError(f"histories must be a non-empty dict label -> History, got {describe(histories)}")
+    for label, history in histories.items():
+        if not isinstance(history, History):
+            raise TypeError(f"histories[{label!r}] must be a History (what train returns), got {describe(history)}")
+    if not (isinstance(window, tuple) and len(window) == 2):
+        raise TypeError(f"window must be a pair (first, last) of epochs, got {describe(window)}")
+    first = check_int(window[0], "window[0]", minimum=0)
+    last = check_int(window[1], "window[1]", minimum=first + 1)
+    tol = None if tol is None else check_real(tol, "tol", minimum=0.0, strict=True)
+    fig, (whole, close) = plt.subplots(1, 2, figsize=(10.4, 3.3), layout="constrained")
+    for label, history in histories.items():
+        losses = np.maximum(np.asarray(history.losses, dtype=float), FLOOR)
+        epochs = np.arange(len(losses))
+        (line,) = whole.plot(epochs, losses, linewidth=0.6, label=label)
+        part = slice(first, min(last + 1, len(losses)))
+        close.plot(epochs[part], losses[part], "o-", markersize=3, linewidth=0.8, color=line.get_color(), label=label)
+    for ax in (whole, close):
+        ax.set_yscale("log")
+        light_log_axis(ax)
+        ax.set_xlabel("epoch")
+        if tol is not None:
+            ax.axhline(tol, color="grey", linestyle=":", linewidth=1)
+    whole.set_ylabel("loss")
+    whole.set_title("every epoch")
+    whole.axvspan(first, last, color="grey", alpha=0.15)
+    whole.legend(fontsize=8, loc="lower left")
+    close.set_title(f"epochs {first} to {last}, one dot per epoch")
+    if tol is not None:
+        close.annotate(f"tol = {tol:g}", xy=(1.0, tol), xycoords=("axes fraction", "data"), xytext=(0, 2),
+                       textcoords="offset points", ha="right", va="bottom", fontsize=8, color="grey")
     return fig
