@@ -72,19 +72,34 @@ def _controls() -> dict:
         "iterations": widgets.IntSlider(value=2, min=1, max=5, description="iterations", style=style),
         "init_noise": widgets.FloatSlider(value=0.1, min=0.0, max=0.5, step=0.01, description="init noise", style=style),
         "epochs": widgets.IntSlider(value=401, min=1, max=EPOCHS_MAX, step=50, description="epochs", style=style),
+        "log_scale": widgets.Checkbox(value=True, description="log scale", indent=False),
     }
 
 
 @explorer(NOTEBOOK, _controls)
-def explore_training(lr: float = 0.01, iterations: int = 2, init_noise: float = 0.1, epochs: int = 401) -> Figure:
+def explore_training(
+    lr: float = 0.01, iterations: int = 2, init_noise: float = 0.1, epochs: int = 401, log_scale: bool = True
+) -> Figure:
     """Loss curve of the seed's problem for one choice of the settings.
+
+    On the log axis a loss falling by the same amount every epoch (one
+    iteration: lr per epoch) bends down as it nears zero and looks like a
+    plateau and a plunge; the linear axis shows it as the straight line it is.
 
     Args:
         lr: SGD learning rate.
         iterations: applications of S per forward pass.
         init_noise: scale of Init (the seed's draw times this).
         epochs: most epochs to run.
+        log_scale: draw the loss on a log axis (True) or a linear one from 0.
     """
     history = seed_run(lr, iterations, init_noise, epochs)
     title = f"lr {lr:.3g}, k = {iterations}, init noise {init_noise:.2f}: {history.status}"
-    return plot_loss(history, title=title)
+    fig = plot_loss(history, title=title)
+    if not log_scale:
+        ax = fig.axes[0]
+        ax.set_yscale("linear")
+        finite = [v for v in history.losses if math.isfinite(v)]
+        top = max(finite, default=0.0)
+        ax.set_ylim(0, min(1.05 * top, 1e300) if top > 0 else 1.0)  # a diverged run can reach ~1e308
+    return fig
