@@ -83,7 +83,7 @@ def family_table(values: Sequence[float]) -> str:
 
     X, Y = seed_data(torch.float64)
     e2 = torch.tensor([[0.0], [1.0], [0.0]], dtype=torch.float64)
-    lines = ["     a   ||S(a)² X - Y||   lifting with H = a·e2 gives S(a)   ||S(a)||_F"]
+    lines = ["     a   ||S(a)² X - Y||   lifting with H = a·e₂ gives S(a)   ||S(a)||_F"]
     for a in values:
         S = seed_family(a)
         lifted = lift_solve(X, Y, a * e2)
