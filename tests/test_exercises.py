@@ -84,8 +84,10 @@ def test_reference_is_correct(id):
 def test_stub_is_not_answered_yet(id):
     stubs = [...]
     if id in FUNCTION_IDS:
+
         def stub(*args):
             return ...  # the notebooks' stub: `return ...` where the learner writes
+
         stubs.append(stub)
     for answer in stubs:
         feedback = exercises.check(id, answer)
@@ -116,19 +118,32 @@ def _wrong_kinds(id):
     ref = exercises.reference(id)
     kind = next(e for e in EXERCISES if e.id == id).kind
     kinds = {
-        "None": None, "a string": "a string", "a list": [1, 2, 3], "an int": 42, "a bool": True,
-        "NaN": float("nan"), "an object": object(), "a wrong-shape tensor": torch.zeros(7, 7),
+        "None": None,
+        "a string": "a string",
+        "a list": [1, 2, 3],
+        "an int": 42,
+        "a bool": True,
+        "NaN": float("nan"),
+        "an object": object(),
+        "an array of strings": np.array(["a"]),
+        "a complex number": 1 + 2j,
+        "a wrong-shape tensor": torch.zeros(7, 7),
         "a NaN tensor": torch.full((3, 3), float("nan")),
-        "a function raising ZeroDivisionError": _raises, "a function returning None": _returns_none,
+        "a function raising ZeroDivisionError": _raises,
+        "a function returning None": _returns_none,
         "a function returning a wrong shape": lambda *args: torch.zeros(7, 7),
     }
     if isinstance(getattr(kind, "returns", kind), TensorAnswer):
+
         def flip(t):  # a matrix transposed; a vector as a column
             return t.T if t.ndim == 2 else t.reshape(-1, 1)
 
         kinds["transposed"] = (lambda *args: flip(ref(*args))) if callable(ref) else flip(ref)
-        kinds["NaN of the right shape"] = (lambda *args: torch.full_like(ref(*args), float("nan"))) if callable(ref) \
+        kinds["NaN of the right shape"] = (
+            (lambda *args: torch.full_like(ref(*args), float("nan")))
+            if callable(ref)
             else torch.full_like(ref, float("nan"))
+        )
     else:
         kinds["off by 0.5"] = (lambda *args: ref(*args) + 0.5) if callable(ref) else ref + 0.5
     return kinds
@@ -171,7 +186,9 @@ def _lift(X, Y, H, dim=1, swap=False):
 
 def _hessian(X, Y, k, power=1, order="ascending"):
     n = X.shape[0]
-    H = torch.autograd.functional.hessian(lambda u: mnorm(Y - mpow(u.reshape(n, n), k) @ X) ** power, torch.zeros(n * n))
+    H = torch.autograd.functional.hessian(
+        lambda u: mnorm(Y - mpow(u.reshape(n, n), k) @ X) ** power, torch.zeros(n * n)
+    )
     values = torch.linalg.eigvalsh(H)
     return values.flip(0) if order == "descending" else values
 
@@ -246,7 +263,7 @@ def _mask(sizes, above=False, identity=False):
         rows, cols = slice(s[l], s[l] + sizes[l]), slice(s[l - 1], s[l - 1] + sizes[l - 1])
         M[(cols, rows) if above else (rows, cols)] = 1
     if identity:
-        M[:sizes[0], :sizes[0]] += torch.eye(sizes[0])
+        M[: sizes[0], : sizes[0]] += torch.eye(sizes[0])
     return M
 
 
@@ -256,10 +273,10 @@ def _from_model(model, identity=True, weight_t=False, transpose=False):
     n, s = sum(sizes), _slots(sizes)
     S = torch.zeros(n, n)
     if identity:
-        S[:sizes[0], :sizes[0]] = torch.eye(sizes[0])
+        S[: sizes[0], : sizes[0]] = torch.eye(sizes[0])
     for l, m in enumerate(linears, start=1):
         W = m.weight.detach()
-        S[s[l]:s[l] + sizes[l], s[l - 1]:s[l - 1] + sizes[l - 1]] = W.T if weight_t else W
+        S[s[l] : s[l] + sizes[l], s[l - 1] : s[l - 1] + sizes[l - 1]] = W.T if weight_t else W
     return S.T if transpose else S
 
 
@@ -367,7 +384,8 @@ def test_each_named_mistake_gets_its_diagnosis(id, name, answer):
     feedback = exercises.check(id, answer)
     assert not feedback.correct
     assert feedback.message.startswith(f"Not quite: {name}") or (
-        name == "in place" and "changed its argument Z in place" in feedback.message), feedback.message
+        name == "in place" and "changed its argument Z in place" in feedback.message
+    ), feedback.message
 
 
 def test_every_diagnosis_is_tested_and_the_usual_ones_exist():
@@ -375,8 +393,15 @@ def test_every_diagnosis_is_tested_and_the_usual_ones_exist():
     declared = {(e.id, m.name) for e in EXERCISES for m in e.mistakes}
     assert declared <= tested, declared - tested
     names = {name for _, name in declared}
-    for usual in ["transposed", "rows versus columns", "one iteration too few", "one iteration too many",
-                  "the mask not applied", "1-based index", "squared versus unsquared norm"]:
+    for usual in [
+        "transposed",
+        "rows versus columns",
+        "one iteration too few",
+        "one iteration too many",
+        "the mask not applied",
+        "1-based index",
+        "squared versus unsquared norm",
+    ]:
         assert usual in names, usual
 
 
@@ -446,8 +471,9 @@ def test_01_references_against_the_package_and_numpy():
     assert torch.equal(exercises.reference("01.2"), T([[0, 0], [0, 1], [2, 0]]))
 
     Y, Y_hat = _random(5, 3, 2), _random(6, 3, 2)
-    assert math.isclose(float(exercises.reference("01.4")(Y, Y_hat)), float(np.sqrt(((Y - Y_hat).numpy() ** 2).sum())),
-                        rel_tol=1e-6)
+    assert math.isclose(
+        float(exercises.reference("01.4")(Y, Y_hat)), float(np.sqrt(((Y - Y_hat).numpy() ** 2).sum())), rel_tol=1e-6
+    )
 
     X, Y = cu.seed_data()
     for k, Omega in [(1, torch.tril(torch.ones(3, 3))), (2, torch.ones(3, 3))]:
@@ -489,8 +515,12 @@ def test_03_references_against_finite_differences_and_the_closed_forms():
     e, H = 1e-4, np.zeros((4, 4))
     for a, b in itertools.product(range(4), range(4)):
         Ea, Eb = np.eye(4)[a].reshape(2, 2) * e, np.eye(4)[b].reshape(2, 2) * e
-        H[a, b] = (_loss64(Ea + Eb, X64, Y64, 2) - _loss64(Ea - Eb, X64, Y64, 2)
-                   - _loss64(Eb - Ea, X64, Y64, 2) + _loss64(-Ea - Eb, X64, Y64, 2)) / (4 * e * e)
+        H[a, b] = (
+            _loss64(Ea + Eb, X64, Y64, 2)
+            - _loss64(Ea - Eb, X64, Y64, 2)
+            - _loss64(Eb - Ea, X64, Y64, 2)
+            + _loss64(-Ea - Eb, X64, Y64, 2)
+        ) / (4 * e * e)
     got = exercises.reference("03.2")(torch.tensor(X64), torch.tensor(Y64), 2).numpy()
     assert np.allclose(got, np.linalg.eigvalsh(H), atol=1e-3)
 
@@ -510,7 +540,9 @@ def test_04_references_against_the_package_enumeration_and_gradient_flow():
         assert int((S != 0).sum()) == 3
 
     Omega = np.tril(np.ones((3, 3)))
-    routes = sum(all(Omega[j, i] for i, j in zip((0, *mid), (*mid, 2))) for mid in itertools.product(range(3), repeat=2))
+    routes = sum(
+        all(Omega[j, i] for i, j in zip((0, *mid), (*mid, 2))) for mid in itertools.product(range(3), repeat=2)
+    )
     assert exercises.reference("04.3") == routes == 6
 
     a, b, dt = 0.3, 0.1, 1e-3  # gradient flow on L = (a b - 2)², small Euler steps
@@ -542,8 +574,9 @@ def test_05_references_against_the_package():
 def test_06_references_against_the_training_loss_and_iterate():
     S, X, Y = 0.5 * _random(40, 3, 3), _random(41, 3, 2), _random(42, 3, 2)
     for k, w in [(1, 0.5), (3, 2.0), (2, 0.0)]:
-        assert math.isclose(float(exercises.reference("06.1")(S, X, Y, k, w)), float(pass_loss(S, X, Y, k, None, w)),
-                            rel_tol=1e-5)
+        assert math.isclose(
+            float(exercises.reference("06.1")(S, X, Y, k, w)), float(pass_loss(S, X, Y, k, None, w)), rel_tol=1e-5
+        )
         trajectory = cu.iterate(cu.SparseMatrix(3, Init=S, Omega=torch.zeros(3, 3)), X, k)
         expected = torch.stack([mnorm(Y - Z) for Z in trajectory])
         assert torch.allclose(exercises.reference("06.4")(S, X, Y, k), expected, atol=1e-5)

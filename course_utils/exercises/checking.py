@@ -132,7 +132,7 @@ class Mistake:
             else:
                 candidate = self.instead(**case)
             return candidate is not None and kind.same(answer, kind.read(candidate))
-        except (WrongAnswer, ArithmeticError, ValueError, RuntimeError, IndexError, TypeError):
+        except (WrongAnswer, ArithmeticError, ValueError, RuntimeError, IndexError):
             return False  # the mistake cannot be made on this case
 
     @property
@@ -141,18 +141,27 @@ class Mistake:
 
 
 def fewer(key: str = "k", minimum: int = 0) -> Mistake:
-    return Mistake("one iteration too few", f"Count the applications of S again: {key} of them.",
-                   change=lambda c: {**c, key: c[key] - 1} if c[key] - 1 >= minimum else None)
+    return Mistake(
+        "one iteration too few",
+        f"Count the applications of S again: {key} of them.",
+        change=lambda c: {**c, key: c[key] - 1} if c[key] - 1 >= minimum else None,
+    )
 
 
 def more(key: str = "k") -> Mistake:
-    return Mistake("one iteration too many", f"Count the applications of S again: {key} of them.",
-                   change=lambda c: {**c, key: c[key] + 1})
+    return Mistake(
+        "one iteration too many",
+        f"Count the applications of S again: {key} of them.",
+        change=lambda c: {**c, key: c[key] + 1},
+    )
 
 
 def without_mask(key: str = "Omega") -> Mistake:
-    return Mistake("the mask not applied", "Only the entries where Ω is 1 may use U: S = Init + Ω ⊙ U.",
-                   change=lambda c: {**c, key: torch.ones_like(c[key])})
+    return Mistake(
+        "the mask not applied",
+        "Only the entries where Ω is 1 may use U: S = Init + Ω ⊙ U.",
+        change=lambda c: {**c, key: torch.ones_like(c[key])},
+    )
 
 
 TRANSPOSED = Mistake(
@@ -172,8 +181,9 @@ SQUARED = Mistake(
     "The course's loss is the Frobenius norm itself, ||A||_F = sqrt(sum of squares), not its square.",
     change=lambda c: {**c, "squared": True},
 )
-SIGN = Mistake("the sign flipped", "Check the sign: gradient descent steps against the gradient.",
-               transform=lambda A: -A)
+SIGN = Mistake(
+    "the sign flipped", "Check the sign: gradient descent steps against the gradient.", transform=lambda A: -A
+)
 
 
 # --------------------------------------------------------------------------- kinds of answer
@@ -187,16 +197,16 @@ class NumberAnswer:
     what = "a number"
 
     def read(self, value: Any) -> float:
-        if isinstance(value, (bool, np.bool_)) or isinstance(value, torch.Tensor) and value.dtype == torch.bool:
-            raise WrongAnswer(f"expected a number, got the truth value {value!r}")
-        if isinstance(value, (torch.Tensor, np.ndarray)):
-            if value.size != 1 if isinstance(value, np.ndarray) else value.numel() != 1:
+        if isinstance(value, np.ndarray) and value.dtype.kind in "biufc":
+            value = torch.from_numpy(value)
+        if isinstance(value, torch.Tensor):
+            if value.numel() != 1:
                 raise WrongAnswer(f"expected a single number, got {describe(value)}")
-            if np.iscomplexobj(value) if isinstance(value, np.ndarray) else value.is_complex():
-                raise WrongAnswer(f"expected a real number, got a complex one: {value}")
             value = value.item()
-        if isinstance(value, complex) or not isinstance(value, numbers.Real):
-            raise WrongAnswer(f"expected a number, got {describe(value)}")
+        if isinstance(value, (bool, np.bool_)):
+            raise WrongAnswer(f"expected a number, got the truth value {value!r}")
+        if not isinstance(value, numbers.Real):  # complex numbers are not Real
+            raise WrongAnswer(f"expected a real number, got {describe(value)}")
         value = float(value)
         if not math.isfinite(value):
             raise WrongAnswer(f"expected a finite number, got {value}")
@@ -218,15 +228,19 @@ class TensorAnswer:
     what = "a tensor"
 
     def read(self, value: Any) -> torch.Tensor:
-        if isinstance(value, np.ndarray) and value.dtype != object:
+        if isinstance(value, np.ndarray) and value.dtype.kind in "biufc":
             value = torch.from_numpy(value.copy())
         if isinstance(value, (list, tuple)):
-            raise WrongAnswer(f"expected a torch.Tensor, got a {type(value).__name__}: make it one with torch.tensor(...)")
+            raise WrongAnswer(
+                f"expected a torch.Tensor, got a {type(value).__name__}: make it one with torch.tensor(...)"
+            )
         if not isinstance(value, torch.Tensor):
             raise WrongAnswer(f"expected a torch.Tensor, got {describe(value)}")
         if value.is_complex():
-            raise WrongAnswer("your tensor holds complex numbers; the answer is real "
-                              "(for a symmetric matrix, torch.linalg.eigvalsh gives real eigenvalues)")
+            raise WrongAnswer(
+                "your tensor holds complex numbers; the answer is real "
+                "(for a symmetric matrix, torch.linalg.eigvalsh gives real eigenvalues)"
+            )
         value = value.detach().cpu().to(torch.float64)
         if not bool(torch.isfinite(value).all()):
             raise WrongAnswer("the result holds NaN or inf")
@@ -243,8 +257,10 @@ class TensorAnswer:
             return f"the result has shape {tuple(answer.shape)}; expected shape {tuple(expected.shape)}."
         gap = (answer - expected).abs()
         where = tuple(int(i) for i in np.unravel_index(int(gap.argmax()), tuple(gap.shape)))
-        return (f"the values differ: at {list(where)} the result has {show(answer[where].item())} "
-                f"where {show(expected[where].item())} is expected.")
+        return (
+            f"the values differ: at {list(where)} the result has {show(answer[where].item())} "
+            f"where {show(expected[where].item())} is expected."
+        )
 
 
 @dataclass
@@ -261,8 +277,14 @@ class FunctionAnswer:
 NOT_ANSWERED = "Not answered yet. "
 
 
-def verdict(kind: NumberAnswer | TensorAnswer, answer: Any, expected: Any, mistakes: tuple[Mistake, ...],
-            solve: Callable, case: Case) -> str | None:
+def verdict(
+    kind: NumberAnswer | TensorAnswer,
+    answer: Any,
+    expected: Any,
+    mistakes: tuple[Mistake, ...],
+    solve: Callable,
+    case: Case,
+) -> str | None:
     """None if ``answer`` is right, else what is wrong (a named mistake first)."""
     if expected is None:
         return None if answer is None else f"expected None on this case, got {describe(answer)}."
@@ -284,8 +306,11 @@ def verdict(kind: NumberAnswer | TensorAnswer, answer: Any, expected: Any, mista
 def check_value(exercise: Any, answer: Any) -> Feedback:
     """A number or tensor the learner derived, against ``solve(**task)``."""
     if callable(answer) and not isinstance(answer, torch.Tensor):
-        return Feedback(False, f"Not quite: this exercise asks for {exercise.kind.what} itself, "
-                               f"got {describe(answer)}.")
+        return Feedback(
+            False,
+            f"Not quite: this exercise asks for {exercise.kind.what} (the value itself), "
+            f"not a function; got {describe(answer)}.",
+        )
     ((label, case),) = exercise.cases()
     problem = verdict(exercise.kind, answer, exercise.solve(**case), exercise.mistakes, exercise.solve, case)
     if problem is None:
@@ -309,12 +334,16 @@ def check_function(exercise: Any, function: Any) -> Feedback:
             return Feedback(False, NOT_ANSWERED + f"Hint: {exercise.hint}")
         changed = [name for name in case if not _equal(given[name], case[name])]
         if changed:
-            return Feedback(False, f"Not quite: your function changed its argument {changed[0]} in place; build a "
-                                   f"new tensor instead (autograd and the caller still need the old one).{where}")
+            return Feedback(
+                False,
+                f"Not quite: your function changed its argument {changed[0]} in place; build a "
+                f"new tensor instead (autograd and the caller still need the old one).{where}",
+            )
         expected = exercise.solve(**case)
         if output is None and expected is not None:
-            return Feedback(False, f"Not quite: your function returned None (a function without `return` "
-                                   f"returns None).{where}")
+            return Feedback(
+                False, f"Not quite: your function returned None (a function without `return` " f"returns None).{where}"
+            )
         problem = verdict(exercise.kind.returns, output, expected, exercise.mistakes, exercise.solve, case)
         if problem is not None:
             return Feedback(False, (problem if problem.startswith("Not quite") else f"Not quite: {problem}") + where)

@@ -105,10 +105,24 @@ def _cases_apply_S():
     X, _ = _seed_data()
     return [
         ("the seed's data", dict(Init=0.1 * _randn(1, 3, 3).abs(), Omega=torch.ones(3, 3), U=_randn(2, 3, 3), X=X)),
-        ("a mask with zeros, two examples", dict(Init=_randn(3, 3, 3, scale=0.1), Omega=_mask(4, 3), U=_randn(5, 3, 3), X=_randn(6, 3, 2))),
-        ("n = 4, five examples", dict(Init=_randn(7, 4, 4, scale=0.1), Omega=torch.tril(torch.ones(4, 4)), U=_randn(8, 4, 4), X=_randn(9, 4, 5))),
+        (
+            "a mask with zeros, two examples",
+            dict(Init=_randn(3, 3, 3, scale=0.1), Omega=_mask(4, 3), U=_randn(5, 3, 3), X=_randn(6, 3, 2)),
+        ),
+        (
+            "n = 4, five examples",
+            dict(
+                Init=_randn(7, 4, 4, scale=0.1),
+                Omega=torch.tril(torch.ones(4, 4)),
+                U=_randn(8, 4, 4),
+                X=_randn(9, 4, 5),
+            ),
+        ),
         ("n = 1", dict(Init=_tensor([[0.5]]), Omega=_tensor([[1.0]]), U=_tensor([[2.0]]), X=_tensor([[3.0, -1.0]]))),
-        ("Ω = 0, so S = Init", dict(Init=_randn(10, 3, 3), Omega=torch.zeros(3, 3), U=_randn(11, 3, 3), X=_randn(12, 3, 2))),
+        (
+            "Ω = 0, so S = Init",
+            dict(Init=_randn(10, 3, 3), Omega=torch.zeros(3, 3), U=_randn(11, 3, 3), X=_randn(12, 3, 2)),
+        ),
     ]
 
 
@@ -137,41 +151,96 @@ def _cases_seed_loss():
 def _cases_sgd_step():
     X, Y = _seed_data()
     return [
-        ("the seed's first step: k = 2, U = 0", dict(Init=0.1 * _randn(40, 3, 3).abs(), Omega=torch.ones(3, 3), U=torch.zeros(3, 3), X=X, Y=Y, lr=0.01, k=2)),
-        ("k = 1, a lower-triangular mask", dict(Init=_randn(41, 3, 3, scale=0.1), Omega=torch.tril(torch.ones(3, 3)), U=_randn(42, 3, 3), X=_randn(43, 3, 2), Y=_randn(44, 3, 2), lr=0.1, k=1)),
-        ("k = 3, n = 4, two examples, a random mask", dict(Init=_randn(45, 4, 4, scale=0.1), Omega=_mask(46, 4), U=_randn(47, 4, 4, scale=0.5), X=_randn(48, 4, 2), Y=_randn(49, 4, 2), lr=0.05, k=3)),
-        ("a mask with an empty row", dict(Init=_randn(50, 3, 3, scale=0.1), Omega=_tensor([[1, 1, 0], [0, 0, 0], [1, 0, 1]]), U=_randn(51, 3, 3), X=_randn(52, 3, 1), Y=_randn(53, 3, 1), lr=0.2, k=2)),
+        (
+            "the seed's first step: k = 2, U = 0",
+            dict(
+                Init=0.1 * _randn(40, 3, 3).abs(), Omega=torch.ones(3, 3), U=torch.zeros(3, 3), X=X, Y=Y, lr=0.01, k=2
+            ),
+        ),
+        (
+            "k = 1, a lower-triangular mask",
+            dict(
+                Init=_randn(41, 3, 3, scale=0.1),
+                Omega=torch.tril(torch.ones(3, 3)),
+                U=_randn(42, 3, 3),
+                X=_randn(43, 3, 2),
+                Y=_randn(44, 3, 2),
+                lr=0.1,
+                k=1,
+            ),
+        ),
+        (
+            "k = 3, n = 4, two examples, a random mask",
+            dict(
+                Init=_randn(45, 4, 4, scale=0.1),
+                Omega=_mask(46, 4),
+                U=_randn(47, 4, 4, scale=0.5),
+                X=_randn(48, 4, 2),
+                Y=_randn(49, 4, 2),
+                lr=0.05,
+                k=3,
+            ),
+        ),
+        (
+            "a mask with an empty row",
+            dict(
+                Init=_randn(50, 3, 3, scale=0.1),
+                Omega=_tensor([[1, 1, 0], [0, 0, 0], [1, 0, 1]]),
+                U=_randn(51, 3, 3),
+                X=_randn(52, 3, 1),
+                Y=_randn(53, 3, 1),
+                lr=0.2,
+                k=2,
+            ),
+        ),
     ]
 
 
 _01_MISTAKES_APPLY = (
     without_mask(),
-    Mistake("transposed", "You applied Sᵀ: entry [i, j] of S carries coordinate j into coordinate i, so the product is S @ X.",
-            instead=lambda Init, Omega, U, X: (Init + Omega * U).T @ X),
-    Mistake("the mask applied to Init too", "Ω only selects the trainable entries of U: S = Init + Ω ⊙ U, not Ω ⊙ (Init + U).",
-            instead=lambda Init, Omega, U, X: (Omega * (Init + U)) @ X),
+    Mistake(
+        "transposed",
+        "You applied Sᵀ: entry [i, j] of S carries coordinate j into coordinate i, so the product is S @ X.",
+        instead=lambda Init, Omega, U, X: (Init + Omega * U).T @ X,
+    ),
+    Mistake(
+        "the mask applied to Init too",
+        "Ω only selects the trainable entries of U: S = Init + Ω ⊙ U, not Ω ⊙ (Init + U).",
+        instead=lambda Init, Omega, U, X: (Omega * (Init + U)) @ X,
+    ),
     ROWS_VERSUS_COLUMNS,
 )
 _01_MISTAKES_ITERATE = (
     fewer(),
     more(),
-    Mistake("transposed", "You applied Sᵀ: each application is S @ Z, with Z on the right.",
-            instead=lambda S, X, k: torch.linalg.matrix_power(S.T, k) @ X),
+    Mistake(
+        "transposed",
+        "You applied Sᵀ: each application is S @ Z, with Z on the right.",
+        instead=lambda S, X, k: torch.linalg.matrix_power(S.T, k) @ X,
+    ),
     ROWS_VERSUS_COLUMNS,
 )
 _01_MISTAKES_LOSS = (
     SQUARED,
-    Mistake("mean squared error", "The seed's loss is the Frobenius norm, sqrt of the sum of squares, not their mean.",
-            instead=lambda Y, Y_hat: ((Y - Y_hat) ** 2).mean()),
+    Mistake(
+        "mean squared error",
+        "The seed's loss is the Frobenius norm, sqrt of the sum of squares, not their mean.",
+        instead=lambda Y, Y_hat: ((Y - Y_hat) ** 2).mean(),
+    ),
 )
 _01_MISTAKES_STEP = (
     without_mask(),
-    replace(SIGN, transform=None, change=lambda c: {**c, "lr": -c["lr"]},
-            explanation="You stepped up the gradient: SGD does U ← U − lr · ∂L/∂U."),
+    replace(
+        SIGN,
+        transform=None,
+        change=lambda c: {**c, "lr": -c["lr"]},
+        explanation="You stepped up the gradient: SGD does U ← U − lr · ∂L/∂U.",
+    ),
     SQUARED,
     fewer(minimum=1),
     more(),
 )
+
 
 # =========================================================================== 02 the exact inverse
 def exact_U(X, Y, Init):
@@ -206,11 +275,20 @@ def _cases_exact_U():
 def _cases_masked():
     X, Y = _seed_data()
     return [
-        ("square data, a lower-triangular mask", dict(X=_randn(70, 3, 3), Y=_randn(71, 3, 3), Omega=torch.tril(torch.ones(3, 3)))),
+        (
+            "square data, a lower-triangular mask",
+            dict(X=_randn(70, 3, 3), Y=_randn(71, 3, 3), Omega=torch.tril(torch.ones(3, 3))),
+        ),
         ("the seed's data, every entry free", dict(X=X, Y=Y, Omega=torch.ones(3, 3))),
-        ("a row without free entries", dict(X=_randn(72, 3, 2), Y=_randn(73, 3, 2), Omega=_tensor([[1, 0, 1], [0, 0, 0], [1, 1, 1]]))),
+        (
+            "a row without free entries",
+            dict(X=_randn(72, 3, 2), Y=_randn(73, 3, 2), Omega=_tensor([[1, 0, 1], [0, 0, 0], [1, 1, 1]])),
+        ),
         ("n = 4, three examples, a random mask", dict(X=_randn(74, 4, 3), Y=_randn(75, 4, 3), Omega=_mask(76, 4))),
-        ("more examples than dimensions", dict(X=_randn(77, 3, 5), Y=_randn(78, 3, 5), Omega=_tensor([[1, 1, 0], [0, 1, 1], [1, 0, 1]]))),
+        (
+            "more examples than dimensions",
+            dict(X=_randn(77, 3, 5), Y=_randn(78, 3, 5), Omega=_tensor([[1, 1, 0], [0, 1, 1], [1, 0, 1]])),
+        ),
     ]
 
 
@@ -221,28 +299,45 @@ def _solves_but_larger(answer, expected, case):
 
 
 _02_MISTAKES_EXACT = (
-    Mistake("Init not subtracted", "One application asks U X = R with R = Y − Init X: subtract Init X first.",
-            change=lambda c: {**c, "Init": torch.zeros_like(c["Init"])}),
-    Mistake("multiplied on the wrong side", "U X = R is solved by U = R X⁺: the pseudo-inverse goes on the right.",
-            instead=lambda X, Y, Init: torch.linalg.pinv(X) @ (Y - Init @ X)),
+    Mistake(
+        "Init not subtracted",
+        "One application asks U X = R with R = Y − Init X: subtract Init X first.",
+        change=lambda c: {**c, "Init": torch.zeros_like(c["Init"])},
+    ),
+    Mistake(
+        "multiplied on the wrong side",
+        "U X = R is solved by U = R X⁺: the pseudo-inverse goes on the right.",
+        instead=lambda X, Y, Init: torch.linalg.pinv(X) @ (Y - Init @ X),
+    ),
     TRANSPOSED,
 )
 _02_MISTAKES_MINIMUM = (
     TRANSPOSED,
-    Mistake("not the minimum-norm member", "Your U solves U X = Y, but it is not the member of smallest norm: "
-            "the columns that X does not pin down should be 0.", test=_solves_but_larger),
+    Mistake(
+        "not the minimum-norm member",
+        "Your U solves U X = Y, but it is not the member of smallest norm: "
+        "the columns that X does not pin down should be 0.",
+        test=_solves_but_larger,
+    ),
 )
 _02_MISTAKES_PYTHAGORAS = (
     replace(SQUARED, explanation="That is ||U − U_min||², the square of the distance: take the square root."),
-    Mistake("norms subtracted", "Norms do not subtract; their squares do (Pythagoras).",
-            instead=lambda norm_U, norm_min: norm_U - norm_min),
+    Mistake(
+        "norms subtracted",
+        "Norms do not subtract; their squares do (Pythagoras).",
+        instead=lambda norm_U, norm_min: norm_U - norm_min,
+    ),
 )
 _02_MISTAKES_MASKED = (
     without_mask(),
-    Mistake("the mask applied after solving", "Zeroing the forbidden entries of the unmasked solution does not solve "
-            "the masked problem: solve each row over its free entries, U[i, F] = R[i] X[F]⁺.",
-            instead=lambda X, Y, Omega: Omega * (Y @ torch.linalg.pinv(X))),
+    Mistake(
+        "the mask applied after solving",
+        "Zeroing the forbidden entries of the unmasked solution does not solve "
+        "the masked problem: solve each row over its free entries, U[i, F] = R[i] X[F]⁺.",
+        instead=lambda X, Y, Omega: Omega * (Y @ torch.linalg.pinv(X)),
+    ),
 )
+
 
 # =========================================================================== 03 depth and the saddle
 def gradient_at_zero(X, Y, k, *, squared=False):
@@ -297,41 +392,75 @@ def _cases_plateau():
 
 
 def _sorted_version(answer, expected, case):
-    return answer.ndim == 1 and answer.shape == expected.shape and bool(
-        torch.allclose(torch.sort(answer).values, expected, atol=1e-4))
+    return (
+        answer.ndim == 1
+        and answer.shape == expected.shape
+        and bool(torch.allclose(torch.sort(answer).values, expected, atol=1e-4))
+    )
 
 
 _03_MISTAKES_GRADIENT = (
     TRANSPOSED,
-    replace(SIGN, explanation="The gradient points uphill: at U = 0 the loss falls along −∇L, the direction that sends e₂ to −3e₁."),
-    replace(SQUARED, explanation="That is the gradient of ||Y − U X||²; the course's loss is the norm itself, whose gradient "
-                                 "is −(Y − UX)Xᵀ / ||Y − UX||."),
+    replace(
+        SIGN,
+        explanation="The gradient points uphill: at U = 0 the loss falls along −∇L, the direction that sends e₂ to −3e₁.",
+    ),
+    replace(
+        SQUARED,
+        explanation="That is the gradient of ||Y − U X||²; the course's loss is the norm itself, whose gradient "
+        "is −(Y − UX)Xᵀ / ||Y − UX||.",
+    ),
 )
 _03_MISTAKES_HESSIAN = (
     SQUARED,
     fewer(minimum=1),
     more(),
-    Mistake("not sorted", "The values are right but not in ascending order: torch.linalg.eigvalsh sorts them, eig/eigvals do not.",
-            test=_sorted_version),
+    Mistake(
+        "not sorted",
+        "The values are right but not in ascending order: torch.linalg.eigvalsh sorts them, eig/eigvals do not.",
+        test=_sorted_version,
+    ),
 )
 _03_MISTAKES_DECADE = (
-    Mistake("the wrong eigenvalue", "The escape runs along the eigenvector of the largest eigenvalue, √2, not 1.",
-            change=lambda c: {**c, "eigenvalue": 1.0}),
-    Mistake("the eigenvalue squared", "The growth factor per epoch is 1 + lr·λ with λ = √2, not λ² = 2.",
-            change=lambda c: {**c, "eigenvalue": c["eigenvalue"] ** 2}),
-    Mistake("linearised", "ln(1 + lr·λ) ≈ lr·λ is close, but the growth per epoch is exactly the factor 1 + lr·λ: "
-            "use ln(1 + lr·λ).", instead=lambda lr, eigenvalue: math.log(10) / (lr * eigenvalue)),
-    Mistake("mixed logarithms", "A decade is a factor 10: ln 10 / ln(1 + lr·λ), both logarithms natural (or both base 10).",
-            instead=lambda lr, eigenvalue: math.log(10) / math.log10(1 + lr * eigenvalue)),
-    Mistake("mixed logarithms", "A decade is a factor 10: ln 10 / ln(1 + lr·λ), both logarithms natural (or both base 10).",
-            instead=lambda lr, eigenvalue: 1 / math.log(1 + lr * eigenvalue)),
+    Mistake(
+        "the wrong eigenvalue",
+        "The escape runs along the eigenvector of the largest eigenvalue, √2, not 1.",
+        change=lambda c: {**c, "eigenvalue": 1.0},
+    ),
+    Mistake(
+        "the eigenvalue squared",
+        "The growth factor per epoch is 1 + lr·λ with λ = √2, not λ² = 2.",
+        change=lambda c: {**c, "eigenvalue": c["eigenvalue"] ** 2},
+    ),
+    Mistake(
+        "linearised",
+        "ln(1 + lr·λ) ≈ lr·λ is close, but the growth per epoch is exactly the factor 1 + lr·λ: " "use ln(1 + lr·λ).",
+        instead=lambda lr, eigenvalue: math.log(10) / (lr * eigenvalue),
+    ),
+    Mistake(
+        "mixed logarithms",
+        "A decade is a factor 10: ln 10 / ln(1 + lr·λ), both logarithms natural (or both base 10).",
+        instead=lambda lr, eigenvalue: math.log(10) / math.log10(1 + lr * eigenvalue),
+    ),
+    Mistake(
+        "mixed logarithms",
+        "A decade is a factor 10: ln 10 / ln(1 + lr·λ), both logarithms natural (or both base 10).",
+        instead=lambda lr, eigenvalue: 1 / math.log(1 + lr * eigenvalue),
+    ),
 )
 _03_MISTAKES_PLATEAU = (
-    Mistake("1-based index", "Epochs count from 0: losses[0] is epoch 0, so the epoch is the list index itself.",
-            transform=lambda epoch: None if epoch is None else epoch + 1),
-    Mistake("strict inequality", "A loss of exactly 0.9 × the start counts: use <=.",
-            instead=lambda losses: next((i for i, v in enumerate(losses) if v < 0.9 * losses[0]), None)),
+    Mistake(
+        "1-based index",
+        "Epochs count from 0: losses[0] is epoch 0, so the epoch is the list index itself.",
+        transform=lambda epoch: None if epoch is None else epoch + 1,
+    ),
+    Mistake(
+        "strict inequality",
+        "A loss of exactly 0.9 × the start counts: use <=.",
+        instead=lambda losses: next((i for i, v in enumerate(losses) if v < 0.9 * losses[0]), None),
+    ),
 )
+
 
 # =========================================================================== 04 exact solutions of the iterated map
 def lift_solve(X, Y, H):
@@ -380,33 +509,55 @@ def _solves_three_steps(answer, expected, case):
 
 
 _04_MISTAKES_LIFT = (
-    replace(ROWS_VERSUS_COLUMNS, transform=None, explanation="You stacked X and H as rows (dim=0, vstack). The lifted data put the "
-            "examples side by side: [X H] = torch.cat([X, H], dim=1), with 2m columns.",
-            instead=lambda X, Y, H: torch.cat([H, Y]) @ torch.linalg.pinv(torch.cat([X, H]))),
-    Mistake("inputs and targets swapped", "S [X H] = [H Y]: the inputs [X H] get the pseudo-inverse, the targets [H Y] "
-            "multiply on the left.", instead=lambda X, Y, H: torch.cat([X, H], 1) @ torch.linalg.pinv(torch.cat([H, Y], 1))),
+    replace(
+        ROWS_VERSUS_COLUMNS,
+        transform=None,
+        explanation="You stacked X and H as rows (dim=0, vstack). The lifted data put the "
+        "examples side by side: [X H] = torch.cat([X, H], dim=1), with 2m columns.",
+        instead=lambda X, Y, H: torch.cat([H, Y]) @ torch.linalg.pinv(torch.cat([X, H])),
+    ),
+    Mistake(
+        "inputs and targets swapped",
+        "S [X H] = [H Y]: the inputs [X H] get the pseudo-inverse, the targets [H Y] " "multiply on the left.",
+        instead=lambda X, Y, H: torch.cat([X, H], 1) @ torch.linalg.pinv(torch.cat([H, Y], 1)),
+    ),
     TRANSPOSED,
 )
 _04_MISTAKES_THREE = (
     TRANSPOSED,
-    Mistake("the signal does not wait", "With only S[1, 0] and S[2, 1], S³e₁ = 0: after two steps the signal is at e₃ "
-            "and needs the entry S[2, 2] to stay there.", instead=lambda a, b: _chain(a, b)),
-    Mistake("another member of the family", "Your S solves S³X = Y, but not with the entries asked for: S[1, 0] = a, "
-            "S[2, 1] = b, the rest in S[2, 2].", test=_solves_three_steps),
+    Mistake(
+        "the signal does not wait",
+        "With only S[1, 0] and S[2, 1], S³e₁ = 0: after two steps the signal is at e₃ "
+        "and needs the entry S[2, 2] to stay there.",
+        instead=lambda a, b: _chain(a, b),
+    ),
+    Mistake(
+        "another member of the family",
+        "Your S solves S³X = Y, but not with the entries asked for: S[1, 0] = a, " "S[2, 1] = b, the rest in S[2, 2].",
+        test=_solves_three_steps,
+    ),
 )
 _04_MISTAKES_ROUTES = (
     fewer(minimum=1),
     more(),
-    Mistake("transposed", "A route e₁ → … → e₃ is counted by (Ω^k)[2, 0]: row = where it ends, column = where it starts.",
-            change=lambda c: {**c, "Omega": c["Omega"].T}),
+    Mistake(
+        "transposed",
+        "A route e₁ → … → e₃ is counted by (Ω^k)[2, 0]: row = where it ends, column = where it starts.",
+        change=lambda c: {**c, "Omega": c["Omega"].T},
+    ),
 )
 _04_MISTAKES_BALANCED = (
     Mistake("a² instead of a", "That is a²: take the square root.", transform=lambda a: a**2),
-    Mistake("the balanced member", "a = √2 is where a² − b² = 0; here a² − b² starts at 0.08 and stays 0.08.",
-            change=lambda c: {**c, "b0": c["a0"]}),
-    Mistake("that is b", "You found b = 2/a; the question asks for a, the weight of e₁ → e₂.",
-            transform=lambda a: 2 / a),
+    Mistake(
+        "the balanced member",
+        "a = √2 is where a² − b² = 0; here a² − b² starts at 0.08 and stays 0.08.",
+        change=lambda c: {**c, "b0": c["a0"]},
+    ),
+    Mistake(
+        "that is b", "You found b = 2/a; the question asks for a, the weight of e₁ → e₂.", transform=lambda a: 2 / a
+    ),
 )
+
 
 # =========================================================================== 05 nonlinear activations
 def per_row(Z, row, f):
@@ -442,8 +593,13 @@ def _cases_per_row():
 
 
 def _cases_tanh_chain():
-    return [("a = 2", dict(a=2.0)), ("a = −0.5", dict(a=-0.5)), ("a = 0.1", dict(a=0.1)),
-            ("a = 3", dict(a=3.0)), ("a = 1", dict(a=1.0))]
+    return [
+        ("a = 2", dict(a=2.0)),
+        ("a = −0.5", dict(a=-0.5)),
+        ("a = 0.1", dict(a=0.1)),
+        ("a = 3", dict(a=3.0)),
+        ("a = 1", dict(a=1.0)),
+    ]
 
 
 def _cases_injected():
@@ -474,33 +630,58 @@ def _injected_before(S, X, k):
 
 
 _05_MISTAKES_ROW = (
-    Mistake("rows versus columns", "Z[:, row] is a column (one example for every coordinate); the row is Z[row] (or Z[row, :]).",
-            instead=lambda Z, row, f: torch.cat([Z[:, :row], f(Z[:, row:row + 1]), Z[:, row + 1:]], dim=1)),
-    Mistake("1-based index", "Rows are numbered from 0: Z[row] is the row asked for, not Z[row − 1].",
-            change=lambda c: {**c, "row": c["row"] - 1} if c["row"] >= 1 else None),
-    Mistake("applied to every row", "Only the row `row` goes through f; the other rows stay as they are.",
-            instead=lambda Z, row, f: f(Z)),
+    Mistake(
+        "rows versus columns",
+        "Z[:, row] is a column (one example for every coordinate); the row is Z[row] (or Z[row, :]).",
+        instead=lambda Z, row, f: torch.cat([Z[:, :row], f(Z[:, row : row + 1]), Z[:, row + 1 :]], dim=1),
+    ),
+    Mistake(
+        "1-based index",
+        "Rows are numbered from 0: Z[row] is the row asked for, not Z[row − 1].",
+        change=lambda c: {**c, "row": c["row"] - 1} if c["row"] >= 1 else None,
+    ),
+    Mistake(
+        "applied to every row",
+        "Only the row `row` goes through f; the other rows stay as they are.",
+        instead=lambda Z, row, f: f(Z),
+    ),
 )
 _05_MISTAKES_CUBE = (
-    Mistake("the linear family", "2/a is notebook 04's linear family; here the hidden value is cubed, σ(a) = a³.",
-            instead=lambda a: 2 / a),
+    Mistake(
+        "the linear family",
+        "2/a is notebook 04's linear family; here the hidden value is cubed, σ(a) = a³.",
+        instead=lambda a: 2 / a,
+    ),
     Mistake("the target's 2 forgotten", "The output must be Y = 2e₃: S[2, 1] · a³ = 2.", instead=lambda a: 1 / a**3),
 )
 _05_MISTAKES_TANH = (
-    Mistake("the cube family", "2/a³ is the family for the cube; here the hidden value is tanh(a).",
-            instead=lambda a: _chain(a, 2 / a**3)),
-    Mistake("the linear family", "2/a is the linear family; here the hidden value is tanh(a), so S[2, 1] = 2 / tanh(a).",
-            instead=lambda a: _chain(a, 2 / a)),
+    Mistake(
+        "the cube family",
+        "2/a³ is the family for the cube; here the hidden value is tanh(a).",
+        instead=lambda a: _chain(a, 2 / a**3),
+    ),
+    Mistake(
+        "the linear family",
+        "2/a is the linear family; here the hidden value is tanh(a), so S[2, 1] = 2 / tanh(a).",
+        instead=lambda a: _chain(a, 2 / a),
+    ),
     TRANSPOSED,
 )
 _05_MISTAKES_INJECTED = (
     fewer(),
     more(),
-    Mistake("no injection", "After each application of S, set row 0 back to X's row 0 (the data are injected).",
-            instead=_without_injection),
-    Mistake("injected before S", "The data are set back after each application of S, in σ: Z ← σ(S Z).",
-            instead=_injected_before),
+    Mistake(
+        "no injection",
+        "After each application of S, set row 0 back to X's row 0 (the data are injected).",
+        instead=_without_injection,
+    ),
+    Mistake(
+        "injected before S",
+        "The data are set back after each application of S, in σ: Z ← σ(S Z).",
+        instead=_injected_before,
+    ),
 )
+
 
 # =========================================================================== 06 interim losses and fixed points
 def interim_loss(S, X, Y, k, w, *, squared=False):
@@ -541,7 +722,10 @@ def _cases_interim():
         ("w = 0: the seed's loss", dict(S=_randn(121, 3, 3, scale=0.5), X=X, Y=Y, k=2, w=0.0)),
         ("k = 1, w = 0.5", dict(S=_randn(122, 3, 3), X=_randn(123, 3, 2), Y=_randn(124, 3, 2), k=1, w=0.5)),
         ("S = 0, k = 3, w = 2: at the saddle", dict(S=torch.zeros(3, 3), X=X, Y=Y, k=3, w=2.0)),
-        ("n = 4, two examples, k = 3, w = 0.3", dict(S=_randn(125, 4, 4, scale=0.5), X=_randn(126, 4, 2), Y=_randn(127, 4, 2), k=3, w=0.3)),
+        (
+            "n = 4, two examples, k = 3, w = 0.3",
+            dict(S=_randn(125, 4, 4, scale=0.5), X=_randn(126, 4, 2), Y=_randn(127, 4, 2), k=3, w=0.3),
+        ),
     ]
 
 
@@ -553,40 +737,56 @@ def _cases_distances():
         ("the seed's data, k = 2", dict(S=_randn(130, 3, 3, scale=0.5), X=X, Y=Y, k=2)),
         ("k = 0: X only", dict(S=_randn(131, 3, 3), X=X, Y=Y, k=0)),
         ("a map with Y fixed, k = 4", dict(S=keeps_Y, X=X, Y=Y, k=4)),
-        ("n = 4, two examples, k = 3", dict(S=_randn(132, 4, 4, scale=0.5), X=_randn(133, 4, 2), Y=_randn(134, 4, 2), k=3)),
+        (
+            "n = 4, two examples, k = 3",
+            dict(S=_randn(132, 4, 4, scale=0.5), X=_randn(133, 4, 2), Y=_randn(134, 4, 2), k=3),
+        ),
         ("k = 1", dict(S=_randn(135, 3, 3), X=X, Y=Y, k=1)),
     ]
 
 
 _06_MISTAKES_INTERIM = (
     SQUARED,
-    Mistake("one iteration too few", "The interim sum runs over j = 1..k, the last iteration included, as in the seed's loop.",
-            instead=_interim_short),
+    Mistake(
+        "one iteration too few",
+        "The interim sum runs over j = 1..k, the last iteration included, as in the seed's loop.",
+        instead=_interim_short,
+    ),
     Mistake("one iteration too many", "The interim sum starts at Z₁ = S X, not at Z₀ = X.", instead=_interim_from_zero),
     fewer(minimum=1),
     more(),
 )
 _06_MISTAKES_FIXED = (
     TRANSPOSED,
-    Mistake("S e₃ = 2e₃", "S Y = Y with Y = 2e₃ means S(2e₃) = 2e₃, so S e₃ = e₃: that entry is 1.",
-            instead=lambda X, Y, H: lift_solve(X, Y, H) + _tensor([[0, 0, 0], [0, 0, 0], [0, 0, 1]])),
-    Mistake("only S X = Y", "That solves S X = Y alone; the summed loss also wants S² X = Y, that is S Y = Y.",
-            instead=lambda X, Y, H: Y @ torch.linalg.pinv(X)),
+    Mistake(
+        "S e₃ = 2e₃",
+        "S Y = Y with Y = 2e₃ means S(2e₃) = 2e₃, so S e₃ = e₃: that entry is 1.",
+        instead=lambda X, Y, H: lift_solve(X, Y, H) + _tensor([[0, 0, 0], [0, 0, 0], [0, 0, 1]]),
+    ),
+    Mistake(
+        "only S X = Y",
+        "That solves S X = Y alone; the summed loss also wants S² X = Y, that is S Y = Y.",
+        instead=lambda X, Y, H: Y @ torch.linalg.pinv(X),
+    ),
 )
 _06_MISTAKES_DISTANCES = (
     fewer(),
     more(),
     replace(SQUARED, change=None, transform=lambda d: d**2),
-    Mistake("1-based index", "Start at j = 0: the first distance is ||Y − X||, before any application of S.",
-            instead=lambda S, X, Y, k: distances(S, X, Y, k)[1:]),
+    Mistake(
+        "1-based index",
+        "Start at j = 0: the first distance is ||Y − X||, before any application of S.",
+        instead=lambda S, X, Y, k: distances(S, X, Y, k)[1:],
+    ),
 )
+
 
 # =========================================================================== 07 an MLP is an iterated sparse matrix
 def mlp_mask(sizes):
     n, starts = sum(sizes), [sum(sizes[:i]) for i in range(len(sizes))]
     Omega = torch.zeros((n, n))
     for l in range(1, len(sizes)):
-        Omega[starts[l]:starts[l] + sizes[l], starts[l - 1]:starts[l - 1] + sizes[l - 1]] = 1.0
+        Omega[starts[l] : starts[l] + sizes[l], starts[l - 1] : starts[l - 1] + sizes[l - 1]] = 1.0
     return Omega
 
 
@@ -603,9 +803,9 @@ def S_from_model(model):
     sizes = [linears[0].in_features] + [layer.out_features for layer in linears]
     n, starts = sum(sizes), [sum(sizes[:i]) for i in range(len(sizes))]
     S = torch.zeros((n, n), dtype=linears[0].weight.dtype)
-    S[:sizes[0], :sizes[0]] = torch.eye(sizes[0])  # Init: the input persists
+    S[: sizes[0], : sizes[0]] = torch.eye(sizes[0])  # Init: the input persists
     for l, layer in enumerate(linears, start=1):
-        S[starts[l]:starts[l] + sizes[l], starts[l - 1]:starts[l - 1] + sizes[l - 1]] = layer.weight.detach()
+        S[starts[l] : starts[l] + sizes[l], starts[l - 1] : starts[l - 1] + sizes[l - 1]] = layer.weight.detach()
     return S
 
 
@@ -625,19 +825,27 @@ def _linear(n_in: int, n_out: int, bias: bool = True) -> nn.Linear:
 
 
 def _cases_sizes():
-    return [("[2, 3]: one layer", dict(sizes=[2, 3])), ("[4, 6, 5, 3]", dict(sizes=[4, 6, 5, 3])),
-            ("[1, 1, 1, 1]", dict(sizes=[1, 1, 1, 1])), ("[3, 2, 2]", dict(sizes=[3, 2, 2])),
-            ("[64, 16, 16, 10]", dict(sizes=[64, 16, 16, 10]))]
+    return [
+        ("[2, 3]: one layer", dict(sizes=[2, 3])),
+        ("[4, 6, 5, 3]", dict(sizes=[4, 6, 5, 3])),
+        ("[1, 1, 1, 1]", dict(sizes=[1, 1, 1, 1])),
+        ("[3, 2, 2]", dict(sizes=[3, 2, 2])),
+        ("[64, 16, 16, 10]", dict(sizes=[64, 16, 16, 10])),
+    ]
 
 
 def _cases_models():
     return [
         ("square layers without bias", dict(model=_model(143, _linear(2, 2, False), nn.ReLU(), _linear(2, 2, False)))),
-        ("the notebook's shape: Linear(4, 6), ReLU, Linear(6, 5), Tanh, Linear(5, 3)",
-         dict(model=_model(140, _linear(4, 6), nn.ReLU(), _linear(6, 5), nn.Tanh(), _linear(5, 3)))),
+        (
+            "the notebook's shape: Linear(4, 6), ReLU, Linear(6, 5), Tanh, Linear(5, 3)",
+            dict(model=_model(140, _linear(4, 6), nn.ReLU(), _linear(6, 5), nn.Tanh(), _linear(5, 3))),
+        ),
         ("one layer: Linear(2, 3)", dict(model=_model(141, _linear(2, 3)))),
-        ("a 1-unit hidden layer: Linear(3, 1), ReLU, Linear(1, 2)",
-         dict(model=_model(142, _linear(3, 1), nn.ReLU(), _linear(1, 2)))),
+        (
+            "a 1-unit hidden layer: Linear(3, 1), ReLU, Linear(1, 2)",
+            dict(model=_model(142, _linear(3, 1), nn.ReLU(), _linear(1, 2))),
+        ),
     ]
 
 
@@ -649,7 +857,7 @@ def _weights_transposed(model):
     sizes = [linears[0].in_features] + [layer.out_features for layer in linears]
     starts = [sum(sizes[:i]) for i in range(len(sizes))]
     for l, layer in enumerate(linears, start=1):
-        S[starts[l]:starts[l] + sizes[l], starts[l - 1]:starts[l - 1] + sizes[l - 1]] = layer.weight.detach().T
+        S[starts[l] : starts[l] + sizes[l], starts[l - 1] : starts[l - 1] + sizes[l - 1]] = layer.weight.detach().T
     return S
 
 
@@ -662,37 +870,64 @@ def _without_identity(model):
 
 def _identity_block(sizes):
     block = torch.zeros((sum(sizes), sum(sizes)))
-    block[:sizes[0], :sizes[0]] = torch.eye(sizes[0])
+    block[: sizes[0], : sizes[0]] = torch.eye(sizes[0])
     return block
 
 
 _07_MISTAKES_MASK = (
-    replace(TRANSPOSED, explanation="Your blocks sit above the diagonal: layer l writes the rows of slot l and reads "
-            "the columns of slot l − 1."),
-    Mistake("the input's identity included", "The identity on the input slot is fixed, not trained: it lives in Init, not in Ω.",
-            instead=lambda sizes: mlp_mask(sizes) + _identity_block(sizes)),
+    replace(
+        TRANSPOSED,
+        explanation="Your blocks sit above the diagonal: layer l writes the rows of slot l and reads "
+        "the columns of slot l − 1.",
+    ),
+    Mistake(
+        "the input's identity included",
+        "The identity on the input slot is fixed, not trained: it lives in Init, not in Ω.",
+        instead=lambda sizes: mlp_mask(sizes) + _identity_block(sizes),
+    ),
 )
 _07_MISTAKES_BUDGET = (
-    Mistake("the input's identity counted", "The identity that copies x is in Init, not trainable: count the weights only.",
-            instead=lambda sizes: budget(sizes) + sizes[0]),
-    Mistake("the biases counted", "The budget is the number of entries of Ω (the weights); the biases stay outside S.",
-            instead=lambda sizes: budget(sizes) + sum(sizes[1:])),
-    Mistake("a layer missing", "Every layer l = 1..L has a block of n_(l-1) · n_l entries: check the range of your loop.",
-            instead=lambda sizes: budget(sizes[:-1])),
+    Mistake(
+        "the input's identity counted",
+        "The identity that copies x is in Init, not trainable: count the weights only.",
+        instead=lambda sizes: budget(sizes) + sizes[0],
+    ),
+    Mistake(
+        "the biases counted",
+        "The budget is the number of entries of Ω (the weights); the biases stay outside S.",
+        instead=lambda sizes: budget(sizes) + sum(sizes[1:]),
+    ),
+    Mistake(
+        "a layer missing",
+        "Every layer l = 1..L has a block of n_(l-1) · n_l entries: check the range of your loop.",
+        instead=lambda sizes: budget(sizes[:-1]),
+    ),
 )
 _07_MISTAKES_DENSITY = (
     Mistake("a percentage", "A density is a fraction between 0 and 1: 12.8 % is 0.128.", transform=lambda d: 100 * d),
-    Mistake("the non-input rows only", "The slider's density is entries / n², over every entry of S.",
-            instead=lambda sizes: budget(sizes) / ((sum(sizes) - sizes[0]) * sum(sizes))),
+    Mistake(
+        "the non-input rows only",
+        "The slider's density is entries / n², over every entry of S.",
+        instead=lambda sizes: budget(sizes) / ((sum(sizes) - sizes[0]) * sum(sizes)),
+    ),
     Mistake("inverted", "The density is entries / n², not n² / entries.", transform=lambda d: 1 / d),
 )
 _07_MISTAKES_MODEL = (
-    replace(TRANSPOSED, explanation="Your weights sit above the diagonal: layer l's weight goes in the rows of slot l "
-            "and the columns of slot l − 1."),
-    Mistake("the input's identity missing", "S = Init + Ω ⊙ U: Init holds the identity that copies x through; "
-            "without it x is lost after one iteration.", instead=_without_identity),
-    Mistake("each weight transposed", "nn.Linear stores its weight as (out, in), already the block's shape: put W as it is, "
-            "not Wᵀ.", instead=_weights_transposed),
+    replace(
+        TRANSPOSED,
+        explanation="Your weights sit above the diagonal: layer l's weight goes in the rows of slot l "
+        "and the columns of slot l − 1.",
+    ),
+    Mistake(
+        "the input's identity missing",
+        "S = Init + Ω ⊙ U: Init holds the identity that copies x through; " "without it x is lost after one iteration.",
+        instead=_without_identity,
+    ),
+    Mistake(
+        "each weight transposed",
+        "nn.Linear stores its weight as (out, in), already the block's shape: put W as it is, " "not Wᵀ.",
+        instead=_weights_transposed,
+    ),
 )
 
 
@@ -706,95 +941,277 @@ _tensor_answer, _number_answer = TensorAnswer(), NumberAnswer()
 _function_of_tensor, _function_of_number = FunctionAnswer(TensorAnswer()), FunctionAnswer(NumberAnswer())
 _function_of_integer = FunctionAnswer(NumberAnswer(tol=0.0))
 
+# Exercise(id, title, solve, cases, kind of answer, mistakes, hint=...), in course order
 EXERCISES = [
     # 01 the linear operator
-    Exercise("01.1", "write apply_S(Init, Omega, U, X) = (Init + Ω ⊙ U) X", apply_S, _cases_apply_S, _function_of_tensor,
-             _01_MISTAKES_APPLY, hint="Ω ⊙ U is Omega * U (elementwise); the matrix product is @."),
-    Exercise("01.2", "derive S²X by hand for a 3 x 3 S and two examples", iterate,
-             _value(S=lambda: _tensor([[0, 0, 1], [1, 0, 0], [0, 2, 0]]), X=lambda: _tensor([[1, 0], [0, 0], [0, 1]]), k=2),
-             _tensor_answer, _01_MISTAKES_ITERATE,
-             hint="Column j of S is where e_j goes. Follow each example (a column of X) through two applications."),
-    Exercise("01.3", "write iterate(S, X, k) = S^k X, k applications", iterate, _cases_iterate, _function_of_tensor,
-             _01_MISTAKES_ITERATE, hint="Start from Z = X and apply Z = S @ Z k times (k = 0 gives X)."),
-    Exercise("01.4", "write seed_loss(Y, Y_hat) = ||Y − Ŷ||_F", seed_loss, _cases_seed_loss, _function_of_number,
-             _01_MISTAKES_LOSS, hint="torch.linalg.matrix_norm(A) is the Frobenius norm: sqrt of the sum of squares."),
-    Exercise("01.5", "write sgd_step(...): U after one SGD step of the seed's loss", sgd_step, _cases_sgd_step,
-             _function_of_tensor, _01_MISTAKES_STEP,
-             hint="Make a copy of U with requires_grad, compute the loss of k applications of Init + Omega * U, "
-                  "take torch.autograd.grad, return (U − lr · grad) detached."),
+    Exercise(
+        "01.1",
+        "write apply_S(Init, Omega, U, X) = (Init + Ω ⊙ U) X",
+        apply_S,
+        _cases_apply_S,
+        _function_of_tensor,
+        _01_MISTAKES_APPLY,
+        hint="Ω ⊙ U is Omega * U (elementwise); the matrix product is @.",
+    ),
+    Exercise(
+        "01.2",
+        "derive S²X by hand for a 3 x 3 S and two examples",
+        iterate,
+        _value(S=lambda: _tensor([[0, 0, 1], [1, 0, 0], [0, 2, 0]]), X=lambda: _tensor([[1, 0], [0, 0], [0, 1]]), k=2),
+        _tensor_answer,
+        _01_MISTAKES_ITERATE,
+        hint="Column j of S is where e_j goes. Follow each example (a column of X) through two applications.",
+    ),
+    Exercise(
+        "01.3",
+        "write iterate(S, X, k) = S^k X, k applications",
+        iterate,
+        _cases_iterate,
+        _function_of_tensor,
+        _01_MISTAKES_ITERATE,
+        hint="Start from Z = X and apply Z = S @ Z k times (k = 0 gives X).",
+    ),
+    Exercise(
+        "01.4",
+        "write seed_loss(Y, Y_hat) = ||Y − Ŷ||_F",
+        seed_loss,
+        _cases_seed_loss,
+        _function_of_number,
+        _01_MISTAKES_LOSS,
+        hint="torch.linalg.matrix_norm(A) is the Frobenius norm: sqrt of the sum of squares.",
+    ),
+    Exercise(
+        "01.5",
+        "write sgd_step(...): U after one SGD step of the seed's loss",
+        sgd_step,
+        _cases_sgd_step,
+        _function_of_tensor,
+        _01_MISTAKES_STEP,
+        hint="Make a copy of U with requires_grad, compute the loss of k applications of Init + Omega * U, "
+        "take torch.autograd.grad, return (U − lr · grad) detached.",
+    ),
     # 02 the exact inverse
-    Exercise("02.1", "write exact_U(X, Y, Init) = (Y − Init X) X⁺", exact_U, _cases_exact_U, _function_of_tensor,
-             _02_MISTAKES_EXACT, hint="torch.linalg.pinv(X) works for every shape of X; torch.linalg.inv only for square ones."),
-    Exercise("02.2", "derive the minimum-norm U for the seed's data (Init = 0)", exact_U,
-             _value(X=lambda: _e(0), Y=lambda: 2 * _e(2), Init=lambda: torch.zeros(3, 3)), _tensor_answer,
-             _02_MISTAKES_MINIMUM, hint="U e₁ = 2e₃ pins down one column of U; the smallest U is zero elsewhere."),
-    Exercise("02.3", "derive ||U − U_min||_F from ||U||_F = 3 and ||U_min||_F = 2", norm_to_minimum,
-             _value(norm_U=3.0, norm_min=2.0), _number_answer, _02_MISTAKES_PYTHAGORAS,
-             hint="||U||² = ||U_min||² + ||U − U_min||² (Pythagoras)."),
-    Exercise("02.4", "write masked_exact_U(X, Y, Omega): row by row over the free entries", masked_exact_U, _cases_masked,
-             _function_of_tensor, _02_MISTAKES_MASKED,
-             hint="For each row i: free = Omega[i].bool(); U[i, free] = Y[i] @ torch.linalg.pinv(X[free])."),
+    Exercise(
+        "02.1",
+        "write exact_U(X, Y, Init) = (Y − Init X) X⁺",
+        exact_U,
+        _cases_exact_U,
+        _function_of_tensor,
+        _02_MISTAKES_EXACT,
+        hint="torch.linalg.pinv(X) works for every shape of X; torch.linalg.inv only for square ones.",
+    ),
+    Exercise(
+        "02.2",
+        "derive the minimum-norm U for the seed's data (Init = 0)",
+        exact_U,
+        _value(X=lambda: _e(0), Y=lambda: 2 * _e(2), Init=lambda: torch.zeros(3, 3)),
+        _tensor_answer,
+        _02_MISTAKES_MINIMUM,
+        hint="U e₁ = 2e₃ pins down one column of U; the smallest U is zero elsewhere.",
+    ),
+    Exercise(
+        "02.3",
+        "derive ||U − U_min||_F from ||U||_F = 3 and ||U_min||_F = 2",
+        norm_to_minimum,
+        _value(norm_U=3.0, norm_min=2.0),
+        _number_answer,
+        _02_MISTAKES_PYTHAGORAS,
+        hint="||U||² = ||U_min||² + ||U − U_min||² (Pythagoras).",
+    ),
+    Exercise(
+        "02.4",
+        "write masked_exact_U(X, Y, Omega): row by row over the free entries",
+        masked_exact_U,
+        _cases_masked,
+        _function_of_tensor,
+        _02_MISTAKES_MASKED,
+        hint="For each row i: free = Omega[i].bool(); U[i, free] = Y[i] @ torch.linalg.pinv(X[free]).",
+    ),
     # 03 depth and the saddle
-    Exercise("03.1", "derive the gradient at U = 0 for one iteration, X = e₂, Y = −3e₁", gradient_at_zero,
-             _value(X=lambda: _e(1), Y=lambda: -3 * _e(0), k=1), _tensor_answer, _03_MISTAKES_GRADIENT,
-             hint="∇_U ||Y − UX||_F = −(Y − UX) Xᵀ / ||Y − UX||_F; at U = 0 that is −Y Xᵀ / ||Y||."),
-    Exercise("03.2", "write hessian_eigenvalues(X, Y, k) at U = 0, ascending", hessian_eigenvalues, _cases_hessian,
-             _function_of_tensor, _03_MISTAKES_HESSIAN,
-             hint="torch.autograd.functional.hessian of the loss as a function of the n² entries "
-                  "(u.reshape(n, n)), at zeros; then torch.linalg.eigvalsh."),
-    Exercise("03.3", "predict the epochs per tenfold smaller noise: ln 10 / ln(1 + η λ)", epochs_per_decade,
-             _value(lr=0.01, eigenvalue=math.sqrt(2)), NumberAnswer(tol=3e-3), _03_MISTAKES_DECADE,
-             hint="The escaping entries grow by the factor 1 + η λ per epoch; a tenfold smaller start needs "
-                  "ln 10 / ln(1 + η λ) more epochs."),
-    Exercise("03.4", "write plateau_length(losses): the first epoch with loss <= 0.9 × the start", plateau_length,
-             _cases_plateau, _function_of_integer, _03_MISTAKES_PLATEAU,
-             hint="Loop with enumerate(losses); return the first epoch whose loss <= 0.9 * losses[0], None if there is none."),
+    Exercise(
+        "03.1",
+        "derive the gradient at U = 0 for one iteration, X = e₂, Y = −3e₁",
+        gradient_at_zero,
+        _value(X=lambda: _e(1), Y=lambda: -3 * _e(0), k=1),
+        _tensor_answer,
+        _03_MISTAKES_GRADIENT,
+        hint="∇_U ||Y − UX||_F = −(Y − UX) Xᵀ / ||Y − UX||_F; at U = 0 that is −Y Xᵀ / ||Y||.",
+    ),
+    Exercise(
+        "03.2",
+        "write hessian_eigenvalues(X, Y, k) at U = 0, ascending",
+        hessian_eigenvalues,
+        _cases_hessian,
+        _function_of_tensor,
+        _03_MISTAKES_HESSIAN,
+        hint="torch.autograd.functional.hessian of the loss as a function of the n² entries "
+        "(u.reshape(n, n)), at zeros; then torch.linalg.eigvalsh.",
+    ),
+    Exercise(
+        "03.3",
+        "predict the epochs per tenfold smaller noise: ln 10 / ln(1 + η λ)",
+        epochs_per_decade,
+        _value(lr=0.01, eigenvalue=math.sqrt(2)),
+        NumberAnswer(tol=3e-3),
+        _03_MISTAKES_DECADE,
+        hint="The escaping entries grow by the factor 1 + η λ per epoch; a tenfold smaller start needs "
+        "ln 10 / ln(1 + η λ) more epochs.",
+    ),
+    Exercise(
+        "03.4",
+        "write plateau_length(losses): the first epoch with loss <= 0.9 × the start",
+        plateau_length,
+        _cases_plateau,
+        _function_of_integer,
+        _03_MISTAKES_PLATEAU,
+        hint="Loop with enumerate(losses); return the first epoch whose loss <= 0.9 * losses[0], None if there is none.",
+    ),
     # 04 exact solutions of the iterated map
-    Exercise("04.1", "write lift_solve(X, Y, H): S [X H] = [H Y] by the pseudo-inverse", lift_solve, _cases_lift,
-             _function_of_tensor, _04_MISTAKES_LIFT,
-             hint="torch.cat([X, H], dim=1) puts the examples side by side; S = [H Y] [X H]⁺."),
-    Exercise("04.2", "write three_step(a, b): S with S³e₁ = 2e₃ through e₂, waiting at e₃", three_step,
-             _cases_three_step, _function_of_tensor, _04_MISTAKES_THREE,
-             hint="S e₁ = a e₂, S e₂ = b e₃, S e₃ = c e₃: then S³ e₁ = a·b·c e₃."),
-    Exercise("04.3", "count the three-step routes e₁ → e₃ of the lower-triangular mask", count_routes,
-             _value(Omega=lambda: torch.tril(torch.ones(3, 3)), k=3), NumberAnswer(tol=0.0), _04_MISTAKES_ROUTES,
-             hint="A route is e₁ → e_i → e_j → e₃ with every step allowed by Ω; (Ω³)[2, 0] counts them."),
-    Exercise("04.4", "derive where gradient flow ends from a = 0.3, b = 0.1 (a² − b² conserved)", balanced_end,
-             _value(a0=0.3, b0=0.1), NumberAnswer(tol=1e-3), _04_MISTAKES_BALANCED,
-             hint="At the end a·b = 2 and a² − b² = 0.3² − 0.1²: solve a² − 4/a² = 0.08 for a > 0."),
+    Exercise(
+        "04.1",
+        "write lift_solve(X, Y, H): S [X H] = [H Y] by the pseudo-inverse",
+        lift_solve,
+        _cases_lift,
+        _function_of_tensor,
+        _04_MISTAKES_LIFT,
+        hint="torch.cat([X, H], dim=1) puts the examples side by side; S = [H Y] [X H]⁺.",
+    ),
+    Exercise(
+        "04.2",
+        "write three_step(a, b): S with S³e₁ = 2e₃ through e₂, waiting at e₃",
+        three_step,
+        _cases_three_step,
+        _function_of_tensor,
+        _04_MISTAKES_THREE,
+        hint="S e₁ = a e₂, S e₂ = b e₃, S e₃ = c e₃: then S³ e₁ = a·b·c e₃.",
+    ),
+    Exercise(
+        "04.3",
+        "count the three-step routes e₁ → e₃ of the lower-triangular mask",
+        count_routes,
+        _value(Omega=lambda: torch.tril(torch.ones(3, 3)), k=3),
+        NumberAnswer(tol=0.0),
+        _04_MISTAKES_ROUTES,
+        hint="A route is e₁ → e_i → e_j → e₃ with every step allowed by Ω; (Ω³)[2, 0] counts them.",
+    ),
+    Exercise(
+        "04.4",
+        "derive where gradient flow ends from a = 0.3, b = 0.1 (a² − b² conserved)",
+        balanced_end,
+        _value(a0=0.3, b0=0.1),
+        NumberAnswer(tol=1e-3),
+        _04_MISTAKES_BALANCED,
+        hint="At the end a·b = 2 and a² − b² = 0.3² − 0.1²: solve a² − 4/a² = 0.08 for a > 0.",
+    ),
     # 05 nonlinear activations
-    Exercise("05.1", "write per_row(Z, row, f): f on one row, a new tensor", per_row, _cases_per_row, _function_of_tensor,
-             _05_MISTAKES_ROW, hint="out = Z.clone(); out[row] = f(Z[row]); return out. Never write into Z itself."),
-    Exercise("05.2", "derive S[2, 1] of the cube chain for a = 0.5", cube_weight, _value(a=0.5), _number_answer,
-             _05_MISTAKES_CUBE, hint="σ(S X) = a³ e₂ (the cube acts on row 1); then S[2, 1] · a³ must be 2."),
-    Exercise("05.3", "write tanh_chain(a): the exact chain with tanh on row 1", tanh_chain, _cases_tanh_chain,
-             _function_of_tensor, _05_MISTAKES_TANH,
-             hint="S e₁ = a e₂ gives the hidden value tanh(a); then S[2, 1] · tanh(a) = 2."),
-    Exercise("05.4", "write run_injected(S, X, k): k steps with the data injected and the cube on row 1", run_injected,
-             _cases_injected, _function_of_tensor, _05_MISTAKES_INJECTED,
-             hint="Each step: Z = S @ Z, then build torch.cat([X[:1], Z[1:2] ** 3, Z[2:]])."),
+    Exercise(
+        "05.1",
+        "write per_row(Z, row, f): f on one row, a new tensor",
+        per_row,
+        _cases_per_row,
+        _function_of_tensor,
+        _05_MISTAKES_ROW,
+        hint="out = Z.clone(); out[row] = f(Z[row]); return out. Never write into Z itself.",
+    ),
+    Exercise(
+        "05.2",
+        "derive S[2, 1] of the cube chain for a = 0.5",
+        cube_weight,
+        _value(a=0.5),
+        _number_answer,
+        _05_MISTAKES_CUBE,
+        hint="σ(S X) = a³ e₂ (the cube acts on row 1); then S[2, 1] · a³ must be 2.",
+    ),
+    Exercise(
+        "05.3",
+        "write tanh_chain(a): the exact chain with tanh on row 1",
+        tanh_chain,
+        _cases_tanh_chain,
+        _function_of_tensor,
+        _05_MISTAKES_TANH,
+        hint="S e₁ = a e₂ gives the hidden value tanh(a); then S[2, 1] · tanh(a) = 2.",
+    ),
+    Exercise(
+        "05.4",
+        "write run_injected(S, X, k): k steps with the data injected and the cube on row 1",
+        run_injected,
+        _cases_injected,
+        _function_of_tensor,
+        _05_MISTAKES_INJECTED,
+        hint="Each step: Z = S @ Z, then build torch.cat([X[:1], Z[1:2] ** 3, Z[2:]]).",
+    ),
     # 06 interim losses and fixed points
-    Exercise("06.1", "write interim_loss(S, X, Y, k, w)", interim_loss, _cases_interim, _function_of_number,
-             _06_MISTAKES_INTERIM, hint="Accumulate ||Y − Z_j||_F for j = 1..k inside the loop; add the final term after it."),
-    Exercise("06.2", "derive the loss at S = 0 for k = 3, w = 0.5 on the seed's data", interim_loss,
-             _value(S=lambda: torch.zeros(3, 3), X=lambda: _e(0), Y=lambda: 2 * _e(2), k=3, w=0.5), _number_answer,
-             _06_MISTAKES_INTERIM, hint="At S = 0 every Z_j = 0, so every term is ||Y||_F = 2."),
-    Exercise("06.3", "derive the minimum-norm S with S X = Y and S Y = Y for the seed's data", lift_solve,
-             _value(X=lambda: _e(0), Y=lambda: 2 * _e(2), H=lambda: 2 * _e(2)), _tensor_answer, _06_MISTAKES_FIXED,
-             hint="S e₁ = 2e₃ and S(2e₃) = 2e₃; every other entry 0."),
-    Exercise("06.4", "write distances(S, X, Y, k) = [||Y − Z_j||_F for j = 0..k]", distances, _cases_distances,
-             _function_of_tensor, _06_MISTAKES_DISTANCES,
-             hint="Start the list with ||Y − X|| (j = 0), append one norm per application; torch.stack or torch.tensor it."),
+    Exercise(
+        "06.1",
+        "write interim_loss(S, X, Y, k, w)",
+        interim_loss,
+        _cases_interim,
+        _function_of_number,
+        _06_MISTAKES_INTERIM,
+        hint="Accumulate ||Y − Z_j||_F for j = 1..k inside the loop; add the final term after it.",
+    ),
+    Exercise(
+        "06.2",
+        "derive the loss at S = 0 for k = 3, w = 0.5 on the seed's data",
+        interim_loss,
+        _value(S=lambda: torch.zeros(3, 3), X=lambda: _e(0), Y=lambda: 2 * _e(2), k=3, w=0.5),
+        _number_answer,
+        _06_MISTAKES_INTERIM,
+        hint="At S = 0 every Z_j = 0, so every term is ||Y||_F = 2.",
+    ),
+    Exercise(
+        "06.3",
+        "derive the minimum-norm S with S X = Y and S Y = Y for the seed's data",
+        lift_solve,
+        _value(X=lambda: _e(0), Y=lambda: 2 * _e(2), H=lambda: 2 * _e(2)),
+        _tensor_answer,
+        _06_MISTAKES_FIXED,
+        hint="S e₁ = 2e₃ and S(2e₃) = 2e₃; every other entry 0.",
+    ),
+    Exercise(
+        "06.4",
+        "write distances(S, X, Y, k) = [||Y − Z_j||_F for j = 0..k]",
+        distances,
+        _cases_distances,
+        _function_of_tensor,
+        _06_MISTAKES_DISTANCES,
+        hint="Start the list with ||Y − X|| (j = 0), append one norm per application; torch.stack or torch.tensor it.",
+    ),
     # 07 an MLP is an iterated sparse matrix
-    Exercise("07.1", "write mlp_mask(sizes): ones on the blocks just below the diagonal", mlp_mask, _cases_sizes,
-             _function_of_tensor, _07_MISTAKES_MASK,
-             hint="Slot l starts at sum(sizes[:l]); layer l fills rows of slot l, columns of slot l − 1."),
-    Exercise("07.2", "write budget(sizes): the number of trainable entries of the MLP mask", budget, _cases_sizes,
-             _function_of_integer, _07_MISTAKES_BUDGET, hint="Layer l has a weight of n_(l-1) · n_l entries; add them up."),
-    Exercise("07.3", "derive the density of a random mask with the MLP mask's budget, sizes (64, 16, 16, 10)",
-             equal_budget_density, _value(sizes=[64, 16, 16, 10]), _number_answer, _07_MISTAKES_DENSITY,
-             hint="density = entries / n², with n = 64 + 16 + 16 + 10."),
-    Exercise("07.4", "write S_from_model(model): the dense S of an nn.Sequential MLP", S_from_model, _cases_models,
-             _function_of_tensor, _07_MISTAKES_MODEL,
-             hint="Identity in the input block; model's Linear layers' weights in the blocks just below the diagonal."),
+    Exercise(
+        "07.1",
+        "write mlp_mask(sizes): ones on the blocks just below the diagonal",
+        mlp_mask,
+        _cases_sizes,
+        _function_of_tensor,
+        _07_MISTAKES_MASK,
+        hint="Slot l starts at sum(sizes[:l]); layer l fills rows of slot l, columns of slot l − 1.",
+    ),
+    Exercise(
+        "07.2",
+        "write budget(sizes): the number of trainable entries of the MLP mask",
+        budget,
+        _cases_sizes,
+        _function_of_integer,
+        _07_MISTAKES_BUDGET,
+        hint="Layer l has a weight of n_(l-1) · n_l entries; add them up.",
+    ),
+    Exercise(
+        "07.3",
+        "derive the density of a random mask with the MLP mask's budget, sizes (64, 16, 16, 10)",
+        equal_budget_density,
+        _value(sizes=[64, 16, 16, 10]),
+        _number_answer,
+        _07_MISTAKES_DENSITY,
+        hint="density = entries / n², with n = 64 + 16 + 16 + 10.",
+    ),
+    Exercise(
+        "07.4",
+        "write S_from_model(model): the dense S of an nn.Sequential MLP",
+        S_from_model,
+        _cases_models,
+        _function_of_tensor,
+        _07_MISTAKES_MODEL,
+        hint="Identity in the input block; model's Linear layers' weights in the blocks just below the diagonal.",
+    ),
 ]
