@@ -56,6 +56,8 @@ __all__ = [
     "plateau_run",
     "plateau_sweep",
     "PlateauSweep",
+    "per_decade_predicted",
+    "plot_plateau_laws",
     "plot_plateau_sweep",
     "plot_saddle_slices",
 ]
@@ -432,6 +434,42 @@ class PlateauSweep:
         noise, lengths = self._finished()
         return float(np.polyfit(np.log(1 / noise), np.log(lengths), 1)[0])
 
+    def local_exponents(self) -> list[float | None]:
+        """The slope of log(length) against log(1/noise) between each finished
+        run and the finished run before it in the list (None for the first
+        one and for unfinished runs).
+
+        Where the plateau follows ``c·(1/noise)^p`` the local exponent is p; a
+        fit over a range where the law has not settled averages slopes that
+        still change.
+        """
+        slopes: list[float | None] = []
+        previous = None
+        for noise, length in zip(self.noise, self.lengths):
+            if length is None or length <= 0:
+                slopes.append(None)
+                continue
+            if previous is None or previous[0] == noise:
+                slopes.append(None)
+            else:
+                slopes.append(float(np.log(length / previous[1]) / np.log(previous[0] / noise)))
+            previous = (noise, length)
+        return slopes
+
+    def law_table(self) -> str:
+        """One line per noise level: the plateau, noise × plateau (constant
+        where the plateau is c/noise) and the local exponent."""
+        lines = [f"init noise   plateau   noise x plateau   local exponent  ({self.iterations} iterations)"]
+        for noise, length, slope in zip(self.noise, self.lengths, self.local_exponents()):
+            if length is None:
+                lines.append(f"{noise:10.4f}   >={self.epochs}")
+                continue
+            text = f"{noise:10.4f}   {length:7d}   {noise * length:15.2f}"
+            if slope is not None:
+                text += f"   {slope:14.2f}"
+            lines.append(text)
+        return "\n".join(lines)
+
     def table(self) -> str:
         """One line per noise level, rounded for printing."""
         lines = [f"init noise   plateau ({self.iterations} iterations, epochs until loss <= {self.fraction:g} x start)"]
@@ -516,6 +554,70 @@ def plot_plateau_sweep(sweeps: PlateauSweep | Sequence[PlateauSweep], ax: Axes |
     return ax.figure
 
 
+def per_decade_predicted(lr: float = 0.01, iterations: int = 2) -> float:
+    """Epochs per tenfold smaller init noise that the Hessian at zero predicts
+    (notebook 03): ``ln 10 / ln(1 + lr·|λ_min|)``.
+
+    Near the saddle the gradient is the Hessian H times the distance from it,
+    so one SGD step multiplies the component along the eigenvector of the
+    most negative eigenvalue λ_min by ``1 + lr·|λ_min|``; leaving a plateau
+    that starts ten times closer takes ``ln 10 / ln(1 + lr·|λ_min|)`` more
+    epochs. For two iterations λ_min = -√2. Needs a negative eigenvalue
+    (three iterations have none: their Hessian at zero is 0).
+
+    Args:
+        lr: SGD learning rate (> 0).
+        iterations: applications of S (the seed's data, Init = 0, U = 0).
+    """
+    lr = check_real(lr, "lr", minimum=0.0, strict=True)
+    iterations = check_int(iterations, "iterations", minimum=1)
+    cp = critical_point(iterations=iterations)
+    lowest = float(cp.eigenvalues.min())
+    if cp.kind == "not critical" or lowest >= -cp.tol:
+        raise ValueError(
+            f"iterations must give a saddle at zero with a negative Hessian eigenvalue, got {iterations} ({cp.kind})"
+        )
+    return float(np.log(10.0) / np.log1p(lr * -lowest))
+
+
+def plot_plateau_laws(two: PlateauSweep, three: PlateauSweep) -> Figure:
+    """The two laws of the plateau, side by side (notebook 03).
+
+    Left, two iterations on a log noise axis: the measured plateaus and the
+    line of slope ``per_decade_predicted`` (epochs per decade, from the
+    Hessian) through their mean. Right, three iterations on log–log axes: the
+    measured plateaus and ``c / noise``, c = noise × plateau at the smallest
+    noise that left the plateau; slope -1 on these axes.
+    """
+    for name, sweep in (("two", two), ("three", three)):
+        if not isinstance(sweep, PlateauSweep):
+            raise TypeError(f"{name} must be a PlateauSweep (what plateau_sweep returns), got {describe(sweep)}")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10.0, 3.8), layout="constrained")
+    plot_plateau_sweep(two, ax=left)
+    noise, lengths = two._finished()
+    slope = per_decade_predicted(two.lr, two.iterations)
+    decades = np.log10(1 / noise)
+    intercept = float(np.mean(lengths - slope * decades))
+    grid = np.logspace(np.log10(noise.min()), np.log10(noise.max()), 50)
+    left.plot(grid, intercept + slope * np.log10(1 / grid), "k--", linewidth=1,
+              label=f"{slope:.2f} epochs per decade (Hessian)")
+    left.set_title(f"{two.iterations} iterations: a straight line on a log noise axis", fontsize=10)
+    left.legend(loc="upper right", fontsize=9)
+
+    plot_plateau_sweep(three, ax=right)
+    noise, lengths = three._finished()
+    c = float(noise[np.argmin(noise)] * lengths[np.argmin(noise)])
+    grid = np.logspace(np.log10(noise.min()), np.log10(noise.max()), 50)
+    right.plot(grid, c / grid, "k--", linewidth=1, label=f"{c:.0f} / noise")
+    right.set_yscale("log")
+    capped = [three.epochs for v in three.lengths if v is None]
+    right.set_ylim(0.5 * min(lengths.min(), c / noise.max()), 2.0 * max(lengths.max(), c / noise.min(), *capped))
+    right.set_ylabel("plateau length  (epochs, log scale)")
+    right.set_title(f"{three.iterations} iterations: log–log, slope -1 at small noise", fontsize=10)
+    right.legend(loc="upper right", fontsize=9)
+    return fig
+
+
 NOTEBOOK = "03_depth_and_the_saddle"
 
 
@@ -542,18 +644,27 @@ def _controls() -> dict:
 
 @explorer(NOTEBOOK, _controls)
 def explore_depth(init_noise: float = 0.1, iterations: int = 2) -> Figure:
-    """Loss curve of the seed's run for one init noise and depth, the plateau shaded."""
+    """Loss curve of the seed's run for one init noise and depth, the plateau shaded.
+
+    The plateau is ``plateau_length``: the epochs until the loss is 10 %
+    below its start. One iteration has none: its gradient has norm 1 at every
+    U (the loss is the norm of an affine function of U, and X = e1 has norm
+    1), so the loss falls by lr every epoch from the first; nothing is shaded.
+    """
     history = depth_run(float(init_noise), int(iterations))
     plateau = plateau_length(history)
     # A fixed layout: constrained layout would double the time of a redraw.
     fig, ax = plt.subplots(figsize=(6.0, 3.5))
     fig.subplots_adjust(left=0.12, right=0.97, bottom=0.14, top=0.9)
-    plot_loss(history, ax=ax, title=f"init noise {init_noise:.4g}, {iterations} iterations: {history.status}")
+    plot_loss(history, ax=ax, title=f"init noise {init_noise:.4g}, {iterations} iteration{'s' if iterations > 1 else ''}: {history.status}")
     # Plain tick labels: the default 10^k labels go through mathtext, slow to redraw.
     ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
     ax.yaxis.set_minor_locator(NullLocator())
-    end = plateau if plateau is not None else history.stop_epoch
-    ax.axvspan(0, max(end, 0.5), color="orange", alpha=0.15, linewidth=0)
-    text = f"plateau: {plateau} epochs" if plateau is not None else f"still on the plateau after {len(history.losses)} epochs"
+    if iterations == 1:
+        text = "no plateau: the loss falls by lr every epoch"
+    else:
+        end = plateau if plateau is not None else history.stop_epoch
+        ax.axvspan(0, max(end, 0.5), color="orange", alpha=0.15, linewidth=0)
+        text = f"plateau: {plateau} epochs" if plateau is not None else f"still on the plateau after {len(history.losses)} epochs"
     ax.annotate(text, xy=(0.02, 0.06), xycoords="axes fraction", color="darkorange")
     return fig
