@@ -80,7 +80,7 @@ def apply_S(Init, Omega, U, X):
     return (Init + Omega * U) @ X
 
 
-def iterate(S, X, k):
+def iterate_S(S, X, k):
     Z = X
     for _ in range(k):
         Z = S @ Z
@@ -362,7 +362,7 @@ def epochs_per_decade(lr, eigenvalue):
     return math.log(10) / math.log(1 + lr * eigenvalue)
 
 
-def plateau_length(losses):
+def plateau_epochs(losses):
     for epoch, loss in enumerate(losses):
         if loss <= 0.9 * losses[0]:
             return epoch
@@ -463,7 +463,7 @@ _03_MISTAKES_PLATEAU = (
 
 
 # =========================================================================== 04 exact solutions of the iterated map
-def lift_solve(X, Y, H):
+def lifted_S(X, Y, H):
     return torch.cat([H, Y], dim=1) @ torch.linalg.pinv(torch.cat([X, H], dim=1))
 
 
@@ -560,7 +560,7 @@ _04_MISTAKES_BALANCED = (
 
 
 # =========================================================================== 05 nonlinear activations
-def per_row(Z, row, f):
+def activate_row(Z, row, f):
     out = Z.clone()
     out[row] = f(Z[row])
     return out
@@ -582,7 +582,7 @@ def run_injected(S, X, k):
     return Z
 
 
-def _cases_per_row():
+def _cases_activate_row():
     return [
         ("the seed's cube on row 1", dict(Z=_randn(100, 3, 2), row=1, f=cube)),
         ("tanh on row 0, one example", dict(Z=_randn(101, 3, 1), row=0, f=torch.tanh)),
@@ -692,7 +692,7 @@ def interim_loss(S, X, Y, k, w, *, squared=False):
     return _norm(Y - Z, squared) + w * interim
 
 
-def distances(S, X, Y, k):
+def distances_to_Y(S, X, Y, k):
     Z, out = X, [torch.linalg.matrix_norm(Y - X)]
     for _ in range(k):
         Z = S @ Z
@@ -761,7 +761,7 @@ _06_MISTAKES_FIXED = (
     Mistake(
         "S e₃ = 2e₃",
         "S Y = Y with Y = 2e₃ means S(2e₃) = 2e₃, so S e₃ = e₃: that entry is 1.",
-        instead=lambda X, Y, H: lift_solve(X, Y, H) + _tensor([[0, 0, 0], [0, 0, 0], [0, 0, 1]]),
+        instead=lambda X, Y, H: lifted_S(X, Y, H) + _tensor([[0, 0, 0], [0, 0, 0], [0, 0, 1]]),
     ),
     Mistake(
         "only S X = Y",
@@ -776,13 +776,13 @@ _06_MISTAKES_DISTANCES = (
     Mistake(
         "1-based index",
         "Start at j = 0: the first distance is ||Y − X||, before any application of S.",
-        instead=lambda S, X, Y, k: distances(S, X, Y, k)[1:],
+        instead=lambda S, X, Y, k: distances_to_Y(S, X, Y, k)[1:],
     ),
 )
 
 
 # =========================================================================== 07 an MLP is an iterated sparse matrix
-def mlp_mask(sizes):
+def mask_of_mlp(sizes):
     n, starts = sum(sizes), [sum(sizes[:i]) for i in range(len(sizes))]
     Omega = torch.zeros((n, n))
     for l in range(1, len(sizes)):
@@ -883,7 +883,7 @@ _07_MISTAKES_MASK = (
     Mistake(
         "the input's identity included",
         "The identity on the input slot is fixed, not trained: it lives in Init, not in Ω.",
-        instead=lambda sizes: mlp_mask(sizes) + _identity_block(sizes),
+        instead=lambda sizes: mask_of_mlp(sizes) + _identity_block(sizes),
     ),
 )
 _07_MISTAKES_BUDGET = (
@@ -956,7 +956,7 @@ EXERCISES = [
     Exercise(
         "01.2",
         "derive S²X by hand for a 3 x 3 S and two examples",
-        iterate,
+        iterate_S,
         _value(S=lambda: _tensor([[0, 0, 1], [1, 0, 0], [0, 2, 0]]), X=lambda: _tensor([[1, 0], [0, 0], [0, 1]]), k=2),
         _tensor_answer,
         _01_MISTAKES_ITERATE,
@@ -964,8 +964,8 @@ EXERCISES = [
     ),
     Exercise(
         "01.3",
-        "write iterate(S, X, k) = S^k X, k applications",
-        iterate,
+        "write iterate_S(S, X, k) = S^k X, k applications",
+        iterate_S,
         _cases_iterate,
         _function_of_tensor,
         _01_MISTAKES_ITERATE,
@@ -1059,8 +1059,8 @@ EXERCISES = [
     ),
     Exercise(
         "03.4",
-        "write plateau_length(losses): the first epoch with loss <= 0.9 × the start",
-        plateau_length,
+        "write plateau_epochs(losses): the first epoch with loss <= 0.9 × the start",
+        plateau_epochs,
         _cases_plateau,
         _function_of_integer,
         _03_MISTAKES_PLATEAU,
@@ -1069,8 +1069,8 @@ EXERCISES = [
     # 04 exact solutions of the iterated map
     Exercise(
         "04.1",
-        "write lift_solve(X, Y, H): S [X H] = [H Y] by the pseudo-inverse",
-        lift_solve,
+        "write lifted_S(X, Y, H): S [X H] = [H Y] by the pseudo-inverse",
+        lifted_S,
         _cases_lift,
         _function_of_tensor,
         _04_MISTAKES_LIFT,
@@ -1106,9 +1106,9 @@ EXERCISES = [
     # 05 nonlinear activations
     Exercise(
         "05.1",
-        "write per_row(Z, row, f): f on one row, a new tensor",
-        per_row,
-        _cases_per_row,
+        "write activate_row(Z, row, f): f on one row, a new tensor",
+        activate_row,
+        _cases_activate_row,
         _function_of_tensor,
         _05_MISTAKES_ROW,
         hint="out = Z.clone(); out[row] = f(Z[row]); return out. Never write into Z itself.",
@@ -1162,7 +1162,7 @@ EXERCISES = [
     Exercise(
         "06.3",
         "derive the minimum-norm S with S X = Y and S Y = Y for the seed's data",
-        lift_solve,
+        lifted_S,
         _value(X=lambda: _e(0), Y=lambda: 2 * _e(2), H=lambda: 2 * _e(2)),
         _tensor_answer,
         _06_MISTAKES_FIXED,
@@ -1170,8 +1170,8 @@ EXERCISES = [
     ),
     Exercise(
         "06.4",
-        "write distances(S, X, Y, k) = [||Y − Z_j||_F for j = 0..k]",
-        distances,
+        "write distances_to_Y(S, X, Y, k) = [||Y − Z_j||_F for j = 0..k]",
+        distances_to_Y,
         _cases_distances,
         _function_of_tensor,
         _06_MISTAKES_DISTANCES,
@@ -1180,8 +1180,8 @@ EXERCISES = [
     # 07 an MLP is an iterated sparse matrix
     Exercise(
         "07.1",
-        "write mlp_mask(sizes): ones on the blocks just below the diagonal",
-        mlp_mask,
+        "write mask_of_mlp(sizes): ones on the blocks just below the diagonal",
+        mask_of_mlp,
         _cases_sizes,
         _function_of_tensor,
         _07_MISTAKES_MASK,
