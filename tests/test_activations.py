@@ -38,7 +38,7 @@ def test_elementwise_matches_numpy(name: str) -> None:
     expected = REFERENCE[name](Z.numpy().copy())
     got = activations.ELEMENTWISE[name](Z, 0)
     assert np.allclose(got.numpy(), expected, rtol=1e-12, atol=1e-12)
-    assert getattr(cu, name)(Z, 5).shape == Z.shape  # k is accepted and ignored
+    assert getattr(activations, name)(Z, 5).shape == Z.shape  # k is accepted and ignored
 
 
 @pytest.mark.parametrize("name", sorted(REFERENCE))
@@ -55,7 +55,7 @@ def test_per_row_matches_seed_edit_on_a_copy(name: str) -> None:
 
 def test_row_activation_with_several_functions_and_row_groups() -> None:
     Z = state(n=5)
-    sigma = RowActivation({0: "tanh", (2, 4): cu.relu, 3: lambda z: 2 * z})
+    sigma = RowActivation({0: "tanh", (2, 4): activations.relu, 3: lambda z: 2 * z})
     reference = Z.numpy().copy()
     reference[0] = np.tanh(reference[0])
     reference[[2, 4]] = np.maximum(reference[[2, 4]], 0)
@@ -105,7 +105,7 @@ def test_compose_and_rshift_apply_in_order() -> None:
     reference[0] = 0.5
     reference[[0, 1]] = reference[[0, 1]] ** 3
     assert np.allclose((a >> b)(Z, 0).numpy(), reference)
-    assert np.allclose(cu.compose(a, b)(Z, 0).numpy(), reference)
+    assert np.allclose(activations.compose(a, b)(Z, 0).numpy(), reference)
     # the other order differs: the cube first, then the clamp
     other = (b >> a)(Z, 0)
     assert other[0, 0] == 0.5 and not torch.allclose(other, (a >> b)(Z, 0))
@@ -132,7 +132,7 @@ def test_compose_and_rshift_apply_in_order() -> None:
         cu.per_row([0, 2], "tanh"),
         RowActivation({0: "cube", 1: "tanh", 2: "identity"}),
         Injection(torch.ones(1, 2, dtype=torch.float64), rows=0) >> cu.per_row(1, "cube"),
-        cu.tanh,
+        activations.tanh,
         cu.cube,
     ],
     ids=lambda s: str(s),
@@ -228,7 +228,7 @@ def test_cube_solution_by_substitution(a: float) -> None:
     z[1] = z[1] ** 3
     assert np.allclose(z, [0.0, 0.0, 2.0], atol=1e-12)
     # through the package's own iteration as well
-    states = nonlinear.iterate_map(nonlinear.cube_solution(a), cu.seed_data(torch.float64)[0], 2, cu.per_row(1, "cube"))
+    states = cu.iterate(nonlinear.cube_solution(a), cu.seed_data(torch.float64)[0], 2, cu.per_row(1, "cube"))
     assert np.allclose(states[-1].numpy().ravel(), [0.0, 0.0, 2.0], atol=1e-12)
 
 
@@ -264,9 +264,9 @@ def test_cube_solution_other_target() -> None:
         (lambda: Injection(torch.ones(3, 2), rows=0)(state(n=3, m=5), 0), ValueError, "X"),
         (lambda: Injection(torch.ones(2, 1), rows=0)(state(n=3, m=1), 0), ValueError, "X"),
         (lambda: Injection("data", rows=0), TypeError, "X"),
-        (lambda: cu.compose(), ValueError, "parts"),
-        (lambda: cu.compose(cu.cube, 3), TypeError, "parts[1]"),
-        (lambda: cu.compose(lambda z: z), TypeError, "parts[0]"),
+        (lambda: activations.compose(), ValueError, "parts"),
+        (lambda: activations.compose(cu.cube, 3), TypeError, "parts[1]"),
+        (lambda: activations.compose(lambda z: z), TypeError, "parts[0]"),
         (lambda: cu.cube >> "tanh", TypeError, "parts[1]"),
         (lambda: nonlinear.cube_solution(0.0), ValueError, "a"),
         (lambda: nonlinear.cube_solution("1"), TypeError, "a"),
@@ -290,8 +290,8 @@ def test_train_rejects_a_non_callable_activation() -> None:
 
 def test_names_and_reprs() -> None:
     assert str(cu.per_row(1, "cube")) == "cube on row 1"
-    assert str(cu.per_row([1, 2], cu.tanh)) == "tanh on rows 1, 2"
-    assert str(Injection(torch.ones(3, 1), rows=0) >> cu.relu) == "injection of X on row 0 >> relu"
+    assert str(cu.per_row([1, 2], activations.tanh)) == "tanh on rows 1, 2"
+    assert str(Injection(torch.ones(3, 1), rows=0) >> activations.relu) == "injection of X on row 0 >> relu"
     assert set(activations.ELEMENTWISE) == {"cube", "tanh", "relu", "identity"}
 
 

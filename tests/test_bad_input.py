@@ -34,6 +34,7 @@ import pytest
 import torch
 
 import course_utils as cu
+from course_utils import activations
 from course_utils.lessons import depth_and_the_saddle as saddle
 from course_utils.lessons import iterated_exact as iterated
 from course_utils.lessons import nonlinear_activations as nonlinear
@@ -216,14 +217,14 @@ BAD += [
     Case("per_row function not callable", "fn", lambda: cu.per_row(1, 42)),
     Case("per_row row beyond the state", "rows", lambda: cu.per_row(5, "cube")(Z, 0)),
     Case("RowActivation empty", "functions", lambda: cu.RowActivation({})),
-    Case("Elementwise not callable", "fn", lambda: cu.Elementwise(3)),
-    Case("Elementwise wrong shape out", "fn", lambda: cu.Elementwise(lambda z: z[:1])(Z, 0)),
+    Case("Elementwise not callable", "fn", lambda: activations.Elementwise(3)),
+    Case("Elementwise wrong shape out", "fn", lambda: activations.Elementwise(lambda z: z[:1])(Z, 0)),
     Case("cube of a string", "Z", lambda: cu.cube("abc", 0)),
-    Case("tanh of a 1-D tensor", "Z", lambda: cu.tanh(torch.ones(3), 0)),
+    Case("tanh of a 1-D tensor", "Z", lambda: activations.tanh(torch.ones(3), 0)),
     Case("Injection X NaN", "X", lambda: cu.Injection(NAN)),
     Case("Injection rows negative", "rows", lambda: cu.Injection(X, rows=[-1])),
-    Case("compose nothing", "parts", lambda: cu.compose()),
-    Case("compose one-argument part", "parts", lambda: cu.compose(cu.cube, one_argument)),
+    Case("compose nothing", "parts", lambda: activations.compose()),
+    Case("compose one-argument part", "parts", lambda: activations.compose(cu.cube, one_argument)),
     Case("train activation rows beyond the state", "rows", train(activation=cu.per_row(7, "tanh"))),
     # analysis
     Case("loss_at U wrong shape", "U", lambda: saddle.loss_at(operator(), torch.zeros(2, 2), X, Y)),
@@ -253,7 +254,7 @@ BAD += [
     # fixed_points
     Case("lower_mask n=0", "n", lambda: nonlinear.lower_mask(0)),
     Case("random_chain layers=0", "layers", lambda: nonlinear.random_chain(0)),
-    Case("iterate_map iterations<0", "iterations", lambda: nonlinear.iterate_map(operator(), X, -1)),
+    Case("iterate of a matrix iterations<0", "iterations", lambda: cu.iterate(torch.eye(3), X, -1)),
     Case("distances Y wrong shape", "Y", lambda: nonlinear.distances([X, X], torch.ones(2, 2))),
     Case("plot_losses empty", "histories", lambda: cu.plot_losses({})),
     # mlp

@@ -50,16 +50,23 @@ def test_random_chain_lives_below_the_diagonal() -> None:
 
 
 # ---------------------------------------------------------------- measuring a trajectory
-def test_iterate_map_matches_matrix_powers_and_iterate() -> None:
+def test_iterate_of_a_plain_matrix_matches_matrix_powers_and_the_operator() -> None:
     g = torch.Generator().manual_seed(2)
     M = torch.rand((3, 3), generator=g, dtype=torch.float64)
     X = torch.rand((3, 2), generator=g, dtype=torch.float64)
-    states = nonlinear.iterate_map(M, X, 4)
+    states = cu.iterate(M, X, 4)
     for j, Z in enumerate(states):
         assert np.allclose(Z.numpy(), np.linalg.matrix_power(M.numpy(), j) @ X.numpy())
+    # a list or an array is a matrix of torch's default dtype, as everywhere in the package
+    assert all(torch.allclose(a, b.float()) for a, b in zip(cu.iterate(M.tolist(), X.float(), 4), states))
     S = cu.SparseMatrix(3, Init=M, init_noise=0.0)
     sigma = cu.per_row(1, "tanh")
-    assert all(torch.allclose(a, b) for a, b in zip(nonlinear.iterate_map(S, X, 3, sigma), cu.iterate(S, X, 3, sigma)))
+    Z = X.numpy()
+    for j, (a, b) in enumerate(zip(cu.iterate(M, X, 3, sigma), cu.iterate(S, X, 3, sigma))):
+        assert torch.equal(a, b)
+        assert np.allclose(a.numpy(), Z)
+        Z = M.numpy() @ Z
+        Z[1] = np.tanh(Z[1])
 
 
 def test_state_changes_and_distances_match_numpy() -> None:
@@ -110,14 +117,14 @@ def test_injected_chain_is_fixed_after_as_many_iterations_as_layers(layers: int)
     S = nonlinear.random_chain(layers, generator=torch.Generator().manual_seed(layers))
     X = e1(layers + 1)
     sigma = cu.Injection(X, rows=0) >> cu.per_row(list(range(1, layers + 1)), "tanh")
-    states = nonlinear.iterate_map(S, X, layers + 3, sigma)
+    states = cu.iterate(S, X, layers + 3, sigma)
     reference = numpy_chain(S.numpy(), layers + 3, inject=True)
     assert all(np.allclose(Z.numpy().ravel(), r) for Z, r in zip(states, reference))
     assert nonlinear.settling_iteration(states) == layers
     # every layer's output is in place: the last row is nonzero
     assert abs(states[-1][-1, 0]) > 0.01
     # without injection the data leave row 0 and the state drains to zero one step later
-    without = nonlinear.iterate_map(S, X, layers + 3, cu.per_row(list(range(1, layers + 1)), "tanh"))
+    without = cu.iterate(S, X, layers + 3, cu.per_row(list(range(1, layers + 1)), "tanh"))
     assert all(np.allclose(Z.numpy().ravel(), r) for Z, r in zip(without, numpy_chain(S.numpy(), layers + 3, False)))
     assert nonlinear.settling_iteration(without) == layers + 1
     assert torch.all(without[-1] == 0)
@@ -159,7 +166,28 @@ def test_train_on_seed_uses_train_and_caches() -> None:
         assert run.history.losses == reference.losses
         assert torch.equal(run.S.matrix, S.matrix.detach())
         assert run.S.matrix.dtype == dtype
-        assert nonlinear.train_on_seed("cube", mask="full", dtype=dtype) is run
+        again = nonlinear.train_on_seed("cube", mask="full", dtype=dtype)  # from the cache
+        assert again.history.losses == reference.losses and torch.equal(again.S.matrix, S.matrix)
+
+
+def test_train_on_seed_hands_out_the_callers_own_run() -> None:
+    """Bug 3: the cache shared one SparseMatrix (requires_grad off) and one History."""
+    X, Y = cu.seed_data(torch.float64)
+    run = nonlinear.train_on_seed("tanh", mask="chain", init_noise=0.5, epochs=50)
+    kept_losses, kept_matrix = list(run.history.losses), run.S.matrix.detach().clone()
+    # training the returned S further works, as for any SparseMatrix
+    more = cu.train(run.S, X, Y, epochs=5, tol=0.0, activation=run.activation)
+    assert len(more.losses) == 5 and not torch.equal(run.S.matrix.detach(), kept_matrix)
+    # and so does changing what came back
+    run.history.losses.append(-1.0)
+    run.history.converged = True
+    with torch.no_grad():
+        run.S.U.add_(1.0)
+        run.S.Init.mul_(2.0)
+    again = nonlinear.train_on_seed("tanh", mask="chain", init_noise=0.5, epochs=50)
+    assert again.S is not run.S and again.history is not run.history
+    assert again.history.losses == kept_losses and not again.history.converged
+    assert torch.equal(again.S.matrix.detach(), kept_matrix)
 
 
 # ---------------------------------------------------------------- interim losses (notebook 06)
@@ -228,8 +256,8 @@ def test_explore_interim(kwargs) -> None:
         (lambda: nonlinear.lower_mask(3, data_rows=3), ValueError, "data_rows"),
         (lambda: nonlinear.random_chain(0), ValueError, "layers"),
         (lambda: nonlinear.random_chain(2, scale=0), ValueError, "scale"),
-        (lambda: nonlinear.iterate_map(torch.ones(2, 3), torch.ones(2, 1), 2), ValueError, "S"),
-        (lambda: nonlinear.iterate_map("S", torch.ones(2, 1), 2), TypeError, "S"),
+        (lambda: cu.iterate(torch.ones(2, 3), torch.ones(2, 1), 2), ValueError, "S"),
+        (lambda: cu.iterate("S", torch.ones(2, 1), 2), TypeError, "S"),
         (lambda: nonlinear.state_changes(torch.ones(3, 3)), TypeError, "states"),
         (lambda: nonlinear.state_changes([]), ValueError, "states"),
         (lambda: nonlinear.state_changes([torch.ones(2, 1), torch.ones(3, 1)]), ValueError, "states[1]"),

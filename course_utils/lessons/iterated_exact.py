@@ -32,10 +32,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from matplotlib.figure import Figure
+from scipy.optimize import least_squares
 
 from .._checks import as_matrix, check_int, check_mask, check_real, describe
 from ..data import seed_data
 from ..exact import lift_solve
+from ..training import unroll
 from ..plotting import plot_trajectory
 from .explorer import explorer
 
@@ -180,7 +182,7 @@ def routes(Omega: Any, iterations: int = 2, source: int = 1, target: int | None 
 class LossFloor:
     """The lowest loss found for a mask, and the U that reaches it.
 
-    ``loss`` is the minimum over ``starts`` Levenberg-Marquardt runs from random U
+    ``loss`` is the minimum over ``starts`` least-squares runs from random U
     (Init fixed): an upper bound of the true floor, equal to it when a run
     reaches it.
     """
@@ -206,10 +208,12 @@ def loss_floor(
     """The best loss ``||Y - S^k X||_F`` reachable with ``S = Init + Ω ⊙ U``,
     searched numerically (notebook 04).
 
-    Runs Levenberg-Marquardt (float64) on the squared loss over the free
-    entries of U from ``starts`` random points (standard normal, drawn from
-    ``torch.Generator().manual_seed(seed)``) and keeps the best. The loss is the one ``train`` minimises (no
-    activation, no interim losses); random starts avoid the saddle at U = 0.
+    Minimises the squared loss over the free entries of U (float64) with
+    ``scipy.optimize.least_squares`` (dogleg trust region, the Jacobian from
+    autograd, tolerances near float64's precision) from ``starts`` random points (standard normal, drawn from
+    ``torch.Generator().manual_seed(seed)``) and keeps the best. The loss is
+    the one ``train`` minimises (no activation, no interim losses; the same
+    iteration, ``training.unroll``); random starts avoid the saddle at U = 0.
 
     Args:
         Omega: 0/1 mask, n x n.
@@ -217,7 +221,7 @@ def loss_floor(
         iterations: applications of S (k >= 1).
         Init: fixed part of S; zeros if None.
         starts: number of random starts (>= 1).
-        steps: most Levenberg-Marquardt steps per start (>= 1).
+        steps: most evaluations of the loss per start (>= 1), ``max_nfev``.
         seed: seed of the private generator of the starts.
     """
     X = as_matrix(X, "X", dtype=torch.float64)
@@ -237,53 +241,28 @@ def loss_floor(
 
     free = mask.reshape(-1).bool()
 
+    def U_of(p: torch.Tensor) -> torch.Tensor:
+        return torch.zeros(n * n, dtype=torch.float64).masked_scatter(free, p).reshape(n, n)
+
     def residual_of(p: torch.Tensor) -> torch.Tensor:
-        U = torch.zeros(n * n, dtype=torch.float64).masked_scatter(free, p).reshape(n, n)
-        S = Init_t + U
-        Z = X
-        for _ in range(iterations):
-            Z = S @ Z
+        Z = [X, *unroll(Init_t + U_of(p), X, iterations)][-1]
         return (Y - Z).reshape(-1)
 
     best_loss, best_U, losses = float("inf"), torch.zeros((n, n), dtype=torch.float64), []
     for _ in range(starts):
         start = torch.randn((n, n), generator=generator, dtype=torch.float64).reshape(-1)[free]
-        p = _levenberg_marquardt(residual_of, start, steps)
-        value = float(torch.linalg.vector_norm(residual_of(p)))
+        if start.numel():
+            start = torch.from_numpy(least_squares(
+                lambda p: residual_of(torch.from_numpy(p)).numpy(),
+                start.numpy(),
+                jac=lambda p: torch.autograd.functional.jacobian(residual_of, torch.from_numpy(p)).numpy(),
+                method="dogbox", ftol=1e-15, xtol=1e-15, gtol=1e-15, max_nfev=steps,
+            ).x)
+        value = float(torch.linalg.vector_norm(residual_of(start)))
         losses.append(value)
         if value < best_loss:
-            U = torch.zeros(n * n, dtype=torch.float64).masked_scatter(free, p).reshape(n, n)
-            best_loss, best_U = value, U
+            best_loss, best_U = value, U_of(start)
     return LossFloor(best_loss, best_U, losses)
-
-
-def _levenberg_marquardt(residual_of: Any, p: torch.Tensor, steps: int) -> torch.Tensor:
-    """Minimise ||r(p)||² from p: Gauss-Newton steps (JᵀJ + λI) δ = -Jᵀr,
-    λ shrunk after a step that helps and grown after one that does not."""
-    if p.numel() == 0:
-        return p
-    damping = 1e-3
-    r = residual_of(p)
-    cost = float(r @ r)
-    for _ in range(steps):
-        J = torch.autograd.functional.jacobian(residual_of, p)
-        g = J.T @ r
-        if float(g.abs().max()) < 1e-14 or cost < 1e-28:
-            break
-        A = J.T @ J
-        while True:
-            step = torch.linalg.solve(A + damping * torch.eye(p.numel(), dtype=p.dtype), -g)
-            trial = p + step
-            r_trial = residual_of(trial)
-            cost_trial = float(r_trial @ r_trial)
-            if cost_trial < cost:
-                p, r, cost = trial, r_trial, cost_trial
-                damping = max(damping / 3, 1e-12)
-                break
-            damping *= 4
-            if damping > 1e12:
-                return p
-    return p
 
 
 def _format_entries(entries: Sequence[tuple[int, int]]) -> str:

@@ -44,7 +44,6 @@ __all__ = [
     "explore_activation",
     "EXTRA_MAX",
     "format_vector",
-    "iterate_map",
     "lower_mask",
     "plot_drift",
     "plot_elementwise",
@@ -160,33 +159,6 @@ def lower_mask(n: int, data_rows: int = 1) -> torch.Tensor:
     mask = torch.tril(torch.ones(n, n), -1)
     mask[:data_rows] = 0
     return mask
-
-
-def _as_operator(S: Any) -> SparseMatrix:
-    """A SparseMatrix, or a plain n x n matrix wrapped as one (Init = S, U = 0)."""
-    if isinstance(S, SparseMatrix):
-        return S
-    if isinstance(S, (torch.Tensor, np.ndarray, list, tuple)):
-        M = as_matrix(S, "S")
-        if M.shape[0] != M.shape[1]:
-            raise ValueError(f"S must be a square n x n matrix, got shape {tuple(M.shape)}")
-        return SparseMatrix(M.shape[0], Init=M, init_noise=0.0)
-    raise TypeError(f"S must be a course_utils.SparseMatrix or an n x n matrix, got {describe(S)}")
-
-
-def iterate_map(S: Any, X: Any, iterations: int, activation: Callable | None = None) -> list[torch.Tensor]:
-    """``[Z_0 = X, Z_1, ..., Z_iterations]`` with Z_j+1 = σ(S Z_j, j) (notebook 05).
-
-    Like ``course_utils.iterate``, but S may also be a plain n x n matrix.
-
-    Args:
-        S: a SparseMatrix or an n x n matrix.
-        X: the start, n x m.
-        iterations: how many applications (>= 0).
-        activation: σ(Z, k); identity if None.
-    """
-    S = _as_operator(S)
-    return iterate(S, as_matrix(X, "X", dtype=S.U.dtype), iterations, activation)
 
 
 def _check_states(states: Any) -> list[torch.Tensor]:
@@ -321,8 +293,8 @@ def settling_table(
         X = torch.zeros((L + 1, 1), dtype=torch.float64)
         X[0, 0] = 1.0
         hidden = per_row(list(range(1, L + 1)), fn)
-        with_inj = iterate_map(S, X, L + extra, Injection(X, rows=0) >> hidden)
-        without = iterate_map(S, X, L + extra, hidden)
+        with_inj = iterate(S, X, L + extra, Injection(X, rows=0) >> hidden)
+        without = iterate(S, X, L + extra, hidden)
         rows.append((L, settling_iteration(with_inj), settling_iteration(without)))
     return rows
 
@@ -332,8 +304,8 @@ class SeedRun:
     """A map trained on the seed's data (X = e1, Y = 2·e3), for notebooks 05 and 06.
 
     Attributes:
-        S: the trained operator (shared by a cache: look, don't train it again).
-        history: what ``train`` returned.
+        S: the trained operator, the caller's own (train it further if you like).
+        history: what ``train`` returned, the caller's own copy.
         activation: the σ(Z, k) it was trained with (None for identity).
         iterations: its trained depth.
     """
@@ -365,17 +337,21 @@ class SeedRun:
 
 @lru_cache(maxsize=128)
 def _cached_train_on_seed(fn: str, mask: str, init_noise: float, lr: float, epochs: int, iterations: int,
-                          interim_weight: float, dtype: torch.dtype) -> SeedRun:
+                          interim_weight: float, dtype: torch.dtype) -> tuple:
+    """The run as plain data, (Init, Omega, U, losses, converged, diverged): the
+    cache hands out no object a caller could change."""
     X, Y = seed_data(dtype)
     # the seed's Init (drawn in float32, as the seed did), then in dtype
     Init = init_noise * torch.rand((3, 3), generator=seed_generator(), dtype=torch.float32)
     Omega = torch.ones((3, 3), dtype=dtype) if mask == "full" else chain_mask(3).to(dtype)
     S = SparseMatrix(3, Init=Init.to(dtype) * Omega, Omega=Omega)
-    activation = None if fn == "identity" else per_row(1, fn)
     history = train(S, X, Y, iterations=iterations, epochs=epochs, lr=lr,
-                    activation=activation, interim_weight=interim_weight)
-    S.requires_grad_(False)
-    return SeedRun(S, history, activation, iterations)
+                    activation=_hidden_activation(fn), interim_weight=interim_weight)
+    return S.Init, S.Omega, S.U.detach(), tuple(history.losses), history.converged, history.diverged
+
+
+def _hidden_activation(fn: str) -> Callable | None:
+    return None if fn == "identity" else per_row(1, fn)
 
 
 def train_on_seed(
@@ -393,7 +369,8 @@ def train_on_seed(
     Init is the seed's (``seed_generator``) scaled to ``init_noise``; with
     ``mask="chain"`` both Init and Ω live just below the diagonal
     (``chain_mask(3)``: e1 → e2 → e3, a 1-1-1 MLP). Results are cached: the
-    same arguments give the same (shared) run. Float64 by default: some runs
+    same arguments give the same run again, in a new ``SeedRun`` each time
+    (its S and history are the caller's to train or change). Float64 by default: some runs
     (interim losses from Init = 0) bounce around the minimum for a while, and
     in float32 the last bits of the CPU's arithmetic would decide the
     stopping epoch.
@@ -416,12 +393,14 @@ def train_on_seed(
         raise TypeError(f"dtype must be torch.float64 or torch.float32, got {describe(dtype)}")
     if mask not in ("full", "chain"):
         raise ValueError(f"mask must be 'full' or 'chain', got {mask!r}")
-    return _cached_train_on_seed(
+    lr = check_real(lr, "lr", minimum=0.0, strict=True)
+    iterations = check_int(iterations, "iterations", minimum=1)
+    Init, Omega, U, losses, converged, diverged = _cached_train_on_seed(
         fn, mask,
         check_real(init_noise, "init_noise", minimum=0.0),
-        check_real(lr, "lr", minimum=0.0, strict=True),
+        lr,
         check_int(epochs, "epochs", minimum=1),
-        check_int(iterations, "iterations", minimum=1),
+        iterations,
         check_real(interim_weight, "interim_weight", minimum=0.0),
         dtype,
     )
@@ -452,6 +431,8 @@ def explore_activation(activation: str = "cube", extra: int = 3, injection: bool
 
     The trajectory X, σ(SX), … next to the target Y = 2·e3; the title says
     from which iteration on the state stops changing, if it does.
+    history = History(list(losses), converged, diverged, lr=lr, iterations=iterations)
+    return SeedRun(SparseMatrix(3, Init=Init, Omega=Omega, U=U), history, _hidden_activation(fn), iterations)
     """
     run = train_on_seed(str(activation), **CHAIN)
     X, Y = seed_data()
