@@ -8,6 +8,7 @@ gradient of a linear function written out by hand.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 from torch import nn
 
@@ -227,3 +228,56 @@ def test_training_never_moves_masked_entries() -> None:
 def test_repr_names_the_size() -> None:
     text = repr(cu.SparseMatrix(Omega=torch.eye(3)))
     assert "n=3" in text and "3 of 9" in text
+
+
+# ------------------------------------------------------------ precision (bug 4)
+def _float32_operator() -> cu.SparseMatrix:
+    return cu.SparseMatrix(Init=torch.rand(3, 3, generator=torch.Generator().manual_seed(6)))
+
+
+def _assert_names_dtypes_and_fix(message: str, name: str) -> None:
+    for part in ("torch.float64", "torch.float32", "S.double()", f"{name}.float()", name):
+        assert part in message, f"the message does not name {part!r}: {message!r}"
+
+
+@pytest.mark.parametrize(
+    "call, name",
+    [
+        (lambda S, X: S(X), "X"),
+        (lambda S, X: cu.iterate(S, X, 2), "X"),
+        (lambda S, X: cu.train(S, X, X.float(), epochs=2), "X"),
+        (lambda S, X: cu.train(S, X.float(), X, epochs=2), "Y"),
+    ],
+    ids=["forward", "iterate", "train X", "train Y"],
+)
+def test_a_float64_tensor_is_not_rounded_to_a_float32_operator(call, name: str) -> None:
+    S = _float32_operator()
+    X = torch.rand(3, 2, generator=torch.Generator().manual_seed(7), dtype=torch.float64)
+    before = S.U.detach().clone()
+    with pytest.raises(TypeError) as info:
+        call(S, X)
+    _assert_names_dtypes_and_fix(str(info.value), name)
+    assert torch.equal(S.U.detach(), before), "S changed before the error"
+    # the two fixes the message names both work, and compute in the dtype they say
+    assert S.double()(X).dtype == torch.float64
+    assert _float32_operator()(X.float()).dtype == torch.float32
+
+
+def test_lower_precision_lists_and_arrays_are_converted_as_before() -> None:
+    S64 = _float32_operator().double()
+    X32 = torch.rand(3, 2, generator=torch.Generator().manual_seed(8))
+    M = S64.matrix.detach().numpy()
+    # float32 into a float64 operator: exact, computed in float64
+    out = S64(X32)
+    assert out.dtype == torch.float64
+    np.testing.assert_array_equal(out.detach().numpy(), M @ X32.double().numpy())
+    assert cu.iterate(S64, X32, 1)[1].dtype == torch.float64
+    # float64 NumPy arrays and Python lists into a float32 operator: converted, as always
+    S32 = _float32_operator()
+    array = X32.double().numpy()
+    assert S32(array).dtype == torch.float32
+    assert S32(array.tolist()).dtype == torch.float32
+    assert cu.iterate(S32, array, 1)[1].dtype == torch.float32
+    assert len(cu.train(S32, array, array.tolist(), epochs=3).losses) == 3
+    # integer tensors too
+    assert S32(torch.ones(3, 2, dtype=torch.int64)).dtype == torch.float32
