@@ -32,7 +32,7 @@ from .._checks import as_matrix, check_activation, check_int, check_real, descri
 from ..activations import ELEMENTWISE, Injection, _check_state, per_row
 from ..data import seed_data, seed_generator
 from ..operator import SparseMatrix
-from ..plotting import FLOOR, light_log_axis, plot_trajectory, state_labels
+from ..plotting import FLOOR, light_log_axis, plot_losses, plot_trajectory, state_labels
 from ..training import History, iterate, train
 from .explorer import explorer
 
@@ -47,6 +47,7 @@ __all__ = [
     "lower_mask",
     "plot_drift",
     "plot_elementwise",
+    "plot_runs",
     "random_chain",
     "seed_inplace_cube",
     "SeedRun",
@@ -127,6 +128,32 @@ def plot_elementwise(names: Iterable[str] | None = None, span: float = 2.0):
         ax.set_xlabel("z")
         ax.set_ylim(-span * 1.2, span * 1.2)
     axes[0, 0].set_ylabel("f(z)   (dotted: z)")
+    return fig
+
+
+def plot_runs(histories: Mapping[str, History], title: str | None = None) -> Figure:
+    """``plot_losses``, with every run identical to an earlier one drawn dashed on top of it (notebook 05).
+
+    Two activations can give exactly the same run (relu is the identity while
+    the hidden value stays positive); drawn alike, the second curve would hide
+    the first. A repeated run is dashed and its legend entry says which run it
+    repeats.
+
+    Args:
+        histories: label -> History (what ``train`` returns).
+        title: the axes' title.
+    """
+    fig = plot_losses(histories, title=title)
+    ax = fig.axes[0]
+    curves = [line for line in ax.get_lines() if not line.get_label().startswith("_")]
+    labels = list(histories)
+    for i, (label, line) in enumerate(zip(labels, curves)):
+        same = next((other for other in labels[:i] if histories[other].losses == histories[label].losses), None)
+        if same is not None:
+            line.set_linestyle((0, (3, 3)))
+            line.set_linewidth(2.0)
+            line.set_label(f"{line.get_label()} (same run as {same}, dashed)")
+    ax.legend(fontsize=8, loc="best")
     return fig
 
 
@@ -404,6 +431,8 @@ def train_on_seed(
         check_real(interim_weight, "interim_weight", minimum=0.0),
         dtype,
     )
+    history = History(list(losses), converged, diverged, lr=lr, iterations=iterations)
+    return SeedRun(SparseMatrix(3, Init=Init, Omega=Omega, U=U), history, _hidden_activation(fn), iterations)
 
 
 NOTEBOOK = "05_nonlinear_activations"
@@ -419,20 +448,18 @@ EXTRA_MAX = 8
 def _controls() -> dict:
     style = {"description_width": "initial"}
     return {
-        "activation": widgets.Dropdown(options=list(ELEMENTWISE), value="cube", description="σ on row 1", style=style),
+        "activation": widgets.Dropdown(options=list(ELEMENTWISE), value="cube", description="σ on e₂", style=style),
         "extra": widgets.IntSlider(value=3, min=0, max=EXTRA_MAX, description="iterations past depth", style=style),
-        "injection": widgets.Checkbox(value=True, description="inject X (clamp row 0)", style=style),
+        "injection": widgets.Checkbox(value=True, description="inject X (clamp e₁)", style=style),
     }
 
 
 @explorer(NOTEBOOK, _controls)
 def explore_activation(activation: str = "cube", extra: int = 3, injection: bool = True) -> Figure:
-    """The chain e1 → e2 → e3 trained with σ on row 1, run 2 + ``extra`` iterations.
+    """The chain e1 → e2 → e3 trained with σ on the e₂ row, run 2 + ``extra`` iterations.
 
     The trajectory X, σ(SX), … next to the target Y = 2·e3; the title says
     from which iteration on the state stops changing, if it does.
-    history = History(list(losses), converged, diverged, lr=lr, iterations=iterations)
-    return SeedRun(SparseMatrix(3, Init=Init, Omega=Omega, U=U), history, _hidden_activation(fn), iterations)
     """
     run = train_on_seed(str(activation), **CHAIN)
     X, Y = seed_data()
@@ -446,7 +473,7 @@ def explore_activation(activation: str = "cube", extra: int = 3, injection: bool
     plot_trajectory(states, labels=state_labels(len(states), operator="σS"), target=Y, ax=ax)
     settle = settling_iteration(states)
     fixed = f"fixed from iteration {settle}" if settle is not None else "still changing"
-    ax.set_title(f"σ = {activation} on row 1, {'with' if injection else 'without'} injection: {fixed}")
+    ax.set_title(f"σ = {activation} on e₂, {'with' if injection else 'without'} injection: {fixed}")
     return ax.figure
 
 
@@ -459,7 +486,7 @@ def plot_drift(
     """Two panels per trajectory: the change per iteration, and the distance to Y (notebooks 05, 06).
 
     Left: ``||Z_j+1 - Z_j||_F`` against j on a log axis (an exact 0 is drawn at
-    the bottom, marked "0"). Right: ``||Y - Z_j||`` (on row ``row`` only if
+    the bottom, marked "0"). Right: ``||Y - Z_j||`` (on the 0-based row ``row``, e_(row+1), only if
     given) when Y is given. A dashed line marks the trained ``depth``.
 
     Args:
@@ -495,7 +522,7 @@ def plot_drift(
     if Y is not None:
         right = axes[0, 1]
         right.set_xlabel("iteration j")
-        right.set_ylabel("||Y - Z_j||" + (f" on row {row}" if row is not None else ""))
+        right.set_ylabel("||Y - Z_j||" + (f" on e{row + 1}" if row is not None else ""))
         right.set_title("distance to the target")
         right.set_ylim(bottom=0)
     if depth is not None:
