@@ -35,8 +35,8 @@ from typing import Any, Callable, Sequence
 import torch
 from torch import nn
 
-from ._checks import as_matrix, check_int, describe
-from .storage import _make, assemble, check_dtype, check_sizes, slot_slices
+from ._checks import as_matrix, check_int, check_precision, describe
+from .storage import _make, assemble, check_sizes, slot_slices
 
 __all__ = ["ELEMENTWISE_LAYERS", "IteratedMap", "from_sequential", "mlp_mask", "random_mask"]
 
@@ -146,8 +146,8 @@ class IteratedMap(nn.Module):
         generator: a ``torch.Generator`` for the default U.
 
     Shape:
-        ``imap(x)`` takes x of shape (m, n0) (rows, like ``nn.Linear``), in the
-        map's dtype, and returns the output slot after ``iterations``
+        ``imap(x)`` takes x of shape (m, n0) (rows, like ``nn.Linear``), no
+        finer than the map's dtype, and returns the output slot after ``iterations``
         iterations as (m, nL).
 
     Example::
@@ -272,7 +272,8 @@ class IteratedMap(nn.Module):
         if x.ndim != 2 or x.shape[1] != n0:
             hint = ": use x[None, :]" if x.shape == (n0,) else ""
             raise ValueError(f"x must be a batch of shape (m, {n0}), rows as for nn.Linear; got shape {tuple(x.shape)}{hint}")
-        return check_dtype(x, "x", self.dtype, "imap")
+        check_precision(x, "x", self.dtype, "imap")  # a float64 x is refused by a float32 map, not rounded
+        return x.to(self.dtype)
 
     def _check_iterations(self, iterations: Any, minimum: int = 1) -> int:
         if iterations is None:

@@ -28,7 +28,10 @@ computed once.
 ``make_operator(..., kind="auto")`` picks one by the measured rule of
 ``choose_kind``: blocks for block-structured masks (every touched block full),
 CSR below the measured crossover density ``CSR_CROSSOVER``, dense above it.
-All three agree to rounding (``tests/test_storage.py``).
+All three agree to rounding (``tests/test_storage.py``). The storages'
+constructors and ``make_operator`` check their arguments; ``IteratedMap``,
+which checks ``sizes`` where they enter, builds its storage with ``_make``,
+which checks the mask and U once and the sizes not again.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from typing import Any, Callable, Sequence
 import torch
 from torch import nn
 
-from ._checks import as_matrix, check_int, check_mask, describe
+from ._checks import as_matrix, check_int, check_mask, check_precision, describe
 
 __all__ = [
     "CSR_CROSSOVER",
@@ -47,7 +50,6 @@ __all__ = [
     "CSRSparse",
     "DenseMasked",
     "assemble",
-    "check_dtype",
     "check_sizes",
     "choose_kind",
     "make_operator",
@@ -98,24 +100,6 @@ def assemble(slots: Sequence[torch.Tensor | None], sizes: Sequence[int], like: t
     ``like`` gives the dtype, the device and m (the input slot X, usually).
     """
     return torch.cat([like.new_zeros((size, like.shape[1])) if z is None else z for z, size in zip(slots, sizes)])
-
-
-_CONVERT = {torch.float64: "double()", torch.float32: "float()", torch.float16: "half()", torch.bfloat16: "bfloat16()"}
-
-
-def check_dtype(value: torch.Tensor, name: str, dtype: torch.dtype, owner: str) -> torch.Tensor:
-    """``value`` in ``dtype``: integers and bools are converted, another floating dtype is refused.
-
-    Computing a float64 input in float32 would lose its precision silently,
-    so the caller is told to convert one side (``owner`` names the module).
-    """
-    if value.dtype == dtype:
-        return value
-    if value.is_floating_point() or value.is_complex():
-        fix = f"{owner}.{_CONVERT.get(value.dtype, f'to({value.dtype})')} or {name}.{_CONVERT.get(dtype, f'to({dtype})')}"
-        raise TypeError(f"{name} has dtype {value.dtype} but {owner} computes in {dtype}: "
-                        f"convert one of them ({fix}) rather than lose precision")
-    return value.to(dtype)
 
 
 def _check_operator_mask(mask: Any, sizes: list[int]) -> torch.Tensor:
@@ -204,7 +188,8 @@ class _Storage(nn.Module):
             return as_matrix(Z, "Z", rows=self.n, dtype=self.dtype)
         if Z.ndim != 2 or Z.shape[0] != self.n:
             raise ValueError(f"Z must be 2-D with {self.n} rows (one column per example), got shape {tuple(Z.shape)}")
-        return check_dtype(Z, "Z", self.dtype, "the operator")
+        check_precision(Z, "Z", self.dtype, "op")
+        return Z.to(self.dtype)
 
     def affine(self, X: torch.Tensor, bias: Sequence[torch.Tensor] | None = None) -> Affine:
         """``pre(slots, targets)``: the pre-activations ``(S z + b)_i`` of the slots i in ``targets``.
@@ -265,8 +250,9 @@ class DenseMasked(_Storage):
         return self.matrix @ self._check_state(Z)
 
     def affine(self, X: torch.Tensor, bias: Sequence[torch.Tensor] | None = None) -> Affine:
-        n0, M = self.sizes[0], self.matrix
-        AX, B = M[n0:, :n0] @ X, M[n0:, n0:]
+        n0 = self.sizes[0]
+        M = self.Omega[n0:] * self.U[n0:]  # the rows of S below the input's (Init is zero there)
+        AX, B = M[:, :n0] @ X, M[:, n0:]
         rows = [slice(s.start - n0, s.stop - n0) for s in self.slices]
 
         def pre(slots: Sequence[torch.Tensor | None], targets: Sequence[int]) -> list[torch.Tensor]:
