@@ -30,6 +30,7 @@ from typing import Any
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import pytest
+import torch
 from matplotlib.figure import Figure
 
 from course_utils.lessons import explorers
@@ -308,3 +309,14 @@ def test_notebook_check_catches_mistakes(tmp_path: Path, broken: dict) -> None:
     test_notebook_sliders_are_registered_and_drawn_first(_fake_notebook(tmp_path))
     with pytest.raises(AssertionError):
         test_notebook_sliders_are_registered_and_drawn_first(_fake_notebook(tmp_path, **broken))
+
+
+def test_cached_slider_runs_hand_out_their_own_mask() -> None:
+    """mask_run is cached; changing the mask it returned must not change the next answer."""
+    from course_utils.lessons.mlp_as_sparse_map import mask_run
+
+    first = mask_run(8, 0.05, True)
+    kept = first[3].clone()
+    first[3].zero_()
+    again = mask_run(8, 0.05, True)
+    assert torch.equal(again[3], kept) and again[:3] == first[:3]

@@ -11,8 +11,6 @@ the hidden width against test accuracy and time per training step.
 
 from __future__ import annotations
 
-import math
-import time
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, Iterator, Mapping, Sequence
@@ -24,6 +22,7 @@ import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from torch import nn
+from torch.utils.benchmark import Timer
 
 from .._checks import check_int, check_real, describe
 from ..data import digits_data
@@ -68,6 +67,41 @@ def single_thread() -> Iterator[None]:
         torch.set_num_threads(before)
 
 
+def _check_model(model: Any, name: str) -> nn.Module:
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"{name} must be a torch.nn.Module (an IteratedMap or a model), got {describe(model)}")
+    return model
+
+
+def _check_batch(x: Any, y: Any = None) -> None:
+    """x: images as rows (m, n0), floating; y: their m integer labels."""
+    if not isinstance(x, torch.Tensor) or x.ndim != 2 or not x.is_floating_point():
+        raise TypeError(f"x must be a 2-D floating tensor of images as rows (m, n0), got {describe(x)}")
+    if y is None:
+        return
+    if not isinstance(y, torch.Tensor) or y.ndim != 1 or y.is_floating_point() or y.is_complex():
+        raise TypeError(f"y must be a 1-D tensor of integer labels, one per row of x, got {describe(y)}")
+    if y.shape[0] != x.shape[0]:
+        raise ValueError(f"y must hold one label per row of x ({x.shape[0]}), got {y.shape[0]} labels")
+
+
+def _check_results(results: Any) -> dict[str, np.ndarray]:
+    """label -> accuracies, as NumPy arrays (at least one number each)."""
+    if not isinstance(results, Mapping) or not results:
+        raise TypeError(f"results must be a non-empty dict label -> accuracies (what compare_masks returns), "
+                        f"got {describe(results)}")
+    checked = {}
+    for label, values in results.items():
+        try:
+            array = np.asarray(values, dtype=float).ravel()
+        except (TypeError, ValueError):
+            array = np.empty(0)
+        if isinstance(values, (str, bytes)) or array.size == 0:
+            raise TypeError(f"results[{label!r}] must be a non-empty list of accuracies, got {describe(values)}")
+        checked[str(label)] = array
+    return checked
+
+
 def train_map(imap: nn.Module, x: torch.Tensor, y: torch.Tensor, *, epochs: int = 100, lr: float = 0.02,
               schedule: str = "full") -> list[float]:
     """Train ``imap`` (U and biases) with full-batch Adam on the cross-entropy.
@@ -81,6 +115,8 @@ def train_map(imap: nn.Module, x: torch.Tensor, y: torch.Tensor, *, epochs: int 
 
     Returns the loss before each step.
     """
+    _check_model(imap, "imap")
+    _check_batch(x, y)
     epochs = check_int(epochs, "epochs", minimum=1)
     lr = check_real(lr, "lr", minimum=0.0, strict=True)
     kwargs = {"schedule": schedule} if isinstance(imap, IteratedMap) else {}
@@ -97,12 +133,17 @@ def train_map(imap: nn.Module, x: torch.Tensor, y: torch.Tensor, *, epochs: int 
 
 def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
     """Share of the rows of x whose largest output is the label y."""
+    _check_model(model, "model")
+    _check_batch(x, y)
     with torch.no_grad():
         return float((model(x).argmax(dim=1) == y).double().mean().item())
 
 
 def max_difference(imap: nn.Module, model: nn.Module, x: torch.Tensor) -> float:
     """max |imap(x) - model(x)| over the batch x (rows)."""
+    _check_model(imap, "imap")
+    _check_model(model, "model")
+    _check_batch(x)
     with torch.no_grad():
         return float((imap(x) - model(x)).abs().max().item())
 
@@ -135,10 +176,11 @@ def compare_masks(sizes: Sequence[int] = (64, 32, 32, 10), seeds: Sequence[int] 
 
 def accuracy_table(results: Mapping[str, Sequence[float]], digits: int = 3) -> str:
     """``results`` (label -> accuracies) as a text table: mean ± std per label."""
+    results = _check_results(results)
+    digits = check_int(digits, "digits", minimum=0, maximum=12)
     width = max(len(label) for label in results)
     lines = [f"{'mask':<{width}}  test accuracy (mean ± std)  runs"]
     for label, values in results.items():
-        values = np.asarray(values, dtype=float)
         std = values.std(ddof=1) if len(values) > 1 else 0.0
         lines.append(f"{label:<{width}}  {values.mean():.{digits}f} ± {std:.{digits}f}{'':14}{len(values)}")
     return "\n".join(lines)
@@ -146,9 +188,9 @@ def accuracy_table(results: Mapping[str, Sequence[float]], digits: int = 3) -> s
 
 def plot_accuracies(results: Mapping[str, Sequence[float]], ax: Axes | None = None, title: str | None = None) -> Figure:
     """One dot per run and the mean ± std bar, per mask."""
+    results = _check_results(results)
     ax = new_axes(ax, figsize=(5.0, 3.2))
     for k, (label, values) in enumerate(results.items()):
-        values = np.asarray(values, dtype=float)
         std = values.std(ddof=1) if len(values) > 1 else 0.0
         ax.errorbar([k], [values.mean()], yerr=[std], fmt="s", markersize=9, capsize=8, color=f"C{k}")
         ax.plot(np.full(len(values), k + 0.15), values, "o", color=f"C{k}", alpha=0.5)
@@ -259,18 +301,20 @@ def memory_table(sizes: Sequence[int] = (784, 256, 256, 10), dtype: torch.dtype 
     return "\n".join(lines)
 
 
-def _time_step(imap: IteratedMap, x: torch.Tensor, y: torch.Tensor, repeats: int, schedule: str = "full") -> float:
-    """Best time of one SGD training step (forward, backward, update), seconds."""
-    optimiser = torch.optim.SGD(imap.parameters(), lr=1e-3)
-    best = math.inf
-    for k in range(repeats + 1):
-        start = time.perf_counter()
+def _time_step(imap: IteratedMap, x: torch.Tensor, y: torch.Tensor, repeats: int,
+               optimiser: torch.optim.Optimizer | None = None) -> float:
+    """Time of one training step (forward, backward, update), seconds: the mean
+    of ``repeats`` steps after two warm-up steps, by ``torch.utils.benchmark.Timer``
+    (on one thread). The steps change imap: time a map whose training is done.
+    ``optimiser`` defaults to SGD."""
+    optimiser = torch.optim.SGD(imap.parameters(), lr=1e-3) if optimiser is None else optimiser
+
+    def step() -> None:
         optimiser.zero_grad()
-        nn.functional.cross_entropy(imap(x, schedule=schedule), y).backward()
+        nn.functional.cross_entropy(imap(x), y).backward()
         optimiser.step()
-        if k:  # the first step warms up
-            best = min(best, time.perf_counter() - start)
-    return best
+
+    return Timer("step()", globals={"step": step}, num_threads=1).timeit(repeats).mean
 
 
 def step_times(sizes: Sequence[int] = (64, 128, 128, 10), densities: Sequence[float] = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5),
@@ -278,8 +322,9 @@ def step_times(sizes: Sequence[int] = (64, 128, 128, 10), densities: Sequence[fl
     """Time of a training step of random masks of each density, dense and CSR.
 
     Density = trainable entries / n². Also times the MLP mask of ``sizes``
-    (block storage). Times are the best of ``repeats``, in seconds, on one
-    thread (``single_thread``); they vary from run to run and machine to machine.
+    (block storage). Times are the mean of ``repeats`` steps after a warm-up
+    (``torch.utils.benchmark.Timer``), in seconds, on one thread
+    (``single_thread``); they vary from run to run and machine to machine.
 
     Returns ``{"densities": [...], "dense": [...], "csr": [...],
     "mlp": (density, seconds)}``.
@@ -287,9 +332,8 @@ def step_times(sizes: Sequence[int] = (64, 128, 128, 10), densities: Sequence[fl
     sizes = check_sizes(sizes)
     batch = check_int(batch, "batch", minimum=1)
     repeats = check_int(repeats, "repeats", minimum=1)
-    n, n0 = sum(sizes), sizes[0]
     generator = torch.Generator().manual_seed(seed)
-    x = torch.rand((batch, n0), generator=generator)
+    x = torch.rand((batch, sizes[0]), generator=generator)
     y = torch.randint(0, sizes[-1], (batch,), generator=generator)
     out: dict[str, Any] = {"densities": [], "dense": [], "csr": [], "sizes": sizes}
     with single_thread():
@@ -363,10 +407,35 @@ def _data() -> tuple[torch.Tensor, ...]:
     return x_train[:TRAIN_IMAGES], y_train[:TRAIN_IMAGES], x_test, y_test
 
 
-@lru_cache(maxsize=256)
-def mask_run(hidden: int = 16, density: float = 0.1, random: bool = True, seed: int = 0) -> tuple[float, float, str, torch.Tensor]:
+#: training steps timed per run of the slider (after two warm-up steps)
+STEPS_TIMED = 3
+
+
+def mask_run(hidden: int = 16, density: float = 0.1, random: bool = True,
+             seed: int = 0) -> tuple[float, float, str, torch.Tensor]:
     """Train sizes [64, hidden, hidden, 10] with the MLP mask or a random mask of
-    ``density`` (entries / n²); return (test accuracy, seconds per step, storage, mask)."""
+    ``density`` (entries / n²) on ``TRAIN_IMAGES`` digits (``train_map``, Adam,
+    ``EPOCHS`` steps); return (test accuracy, seconds per training step as
+    ``_time_step`` measures it, storage kind, the mask). Cached: a setting seen
+    before answers at once (the mask returned is the caller's own copy).
+
+    Args:
+        hidden: width of both hidden layers (>= 1).
+        density: the random mask's trainable entries / n² (> 0).
+        random: a random mask (True) or the MLP mask (False).
+        seed: seed of the private generator (mask and starting U).
+    """
+    hidden = check_int(hidden, "hidden", minimum=1)
+    density = check_real(density, "density", minimum=0.0, strict=True)
+    if not isinstance(random, (bool, np.bool_)):
+        raise TypeError(f"random must be True (a random mask) or False (the MLP mask), got {describe(random)}")
+    seed = check_int(seed, "seed", minimum=0)
+    accuracy_, seconds, kind, mask = _mask_run(hidden, density, bool(random), seed)
+    return accuracy_, seconds, kind, mask.clone()
+
+
+@lru_cache(maxsize=256)
+def _mask_run(hidden: int, density: float, random: bool, seed: int) -> tuple[float, float, str, torch.Tensor]:
     sizes = [64, hidden, hidden, 10]
     n = sum(sizes)
     generator = torch.Generator().manual_seed(seed)
@@ -377,18 +446,11 @@ def mask_run(hidden: int = 16, density: float = 0.1, random: bool = True, seed: 
         mask = mlp_mask(sizes)
     imap = IteratedMap(sizes, mask, dtype=torch.float32, generator=generator)
     x, y, x_test, y_test = _data()
-    optimiser = torch.optim.Adam(imap.parameters(), lr=LR)
-    best = float("inf")
     with single_thread():
-        for _ in range(EPOCHS):
-            start = time.perf_counter()
-            optimiser.zero_grad()
-            nn.functional.cross_entropy(imap(x), y).backward()
-            optimiser.step()
-            best = min(best, time.perf_counter() - start)
-        with torch.no_grad():
-            accuracy = float((imap(x_test).argmax(dim=1) == y_test).float().mean().item())
-    return accuracy, best, imap.kind, mask
+        train_map(imap, x, y, epochs=EPOCHS, lr=LR)
+        test_accuracy = accuracy(imap, x_test, y_test)
+        seconds = _time_step(imap, x, y, STEPS_TIMED)  # after the accuracy: timing steps train further
+    return test_accuracy, seconds, imap.kind, mask
 
 
 def _controls() -> dict:
