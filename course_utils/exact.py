@@ -28,6 +28,7 @@ import numpy as np
 import torch
 
 from ._checks import as_matrix, check_mask
+from .training import pass_loss
 
 
 def _prepare(X: Any, Y: Any, Init: Any, Omega: Any) -> tuple[torch.Tensor, ...]:
@@ -145,10 +146,7 @@ def lift_solve(X: Any, Y: Any, hidden: Any, Init: Any = None, Omega: Any = None)
     U = exact_solution(A, B, Init_t, Omega_t)
     S = Init_t + Omega_t * U
     lifted = float(torch.linalg.matrix_norm(S @ A - B, ord="fro"))
-    Z = X
-    for _ in range(len(H) + 1):
-        Z = S @ Z
-    loss = float(torch.linalg.matrix_norm(Y - Z, ord="fro"))
+    loss = float(pass_loss(S, X, Y, len(H) + 1))  # ||Y - S^k X||_F, the loss train minimises
     return Lifting(U, S, H, lifted, loss)
 
 
