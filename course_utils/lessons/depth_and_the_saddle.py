@@ -294,7 +294,7 @@ def plot_saddle_slices(iterations: Sequence[int] = (1, 2, 3), extent: float = 1.
     """The loss along lines through Init = 0, U = 0 (seed data), one panel per
     number of iterations (notebook 03).
 
-    Along each line U = t·D, t in [-extent, extent], with D:
+    Along each line U = t·Δ, t in [-extent, extent], with the direction Δ:
     the steepest descent direction -∇L/|∇L| when the gradient is not zero;
     otherwise the Hessian's eigenvector of its smallest eigenvalue when that
     is negative, or, when the Hessian is zero, the route e1 → e2 → e3 → e3
@@ -335,9 +335,9 @@ def plot_saddle_slices(iterations: Sequence[int] = (1, 2, 3), extent: float = 1.
             ax.plot(ts, values, label=label)
         ax.plot([0], [cp.loss], "ko")
         ax.set_title(f"{k} iteration{'s' if k > 1 else ''}: |∇L| = {cp.gradient_norm:.2f}", fontsize=10)
-        ax.set_xlabel("t   (U = t·D)")
+        ax.set_xlabel("t   (U = t·Δ)")
         ax.legend(loc="lower center", fontsize=8)
-    axes[0][0].set_ylabel("loss L(t·D)")
+    axes[0][0].set_ylabel("loss L(t·Δ)")
     return fig
 
 
