@@ -6,25 +6,41 @@ PYTHON ?= python3
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PORT   ?= 8888
+PIP    := $(PY) -m pip install --quiet --disable-pip-version-check
+
+# torch's CPU build comes from PyTorch's CPU wheel index, in a step of its own
+# (tools/torch.in): PyPI's torch for Linux is the CUDA build, several GB; and
+# an index named for the whole lock would be asked for every package in it.
+TORCH_INDEX := https://download.pytorch.org/whl/cpu
+# JupyterLab's defaults for this environment (tools/lab-overrides.json): no
+# "get notified about official Jupyter news?" prompt, no update check
+LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.d/sparse-matrix-course.json
+# The locking tool, in an environment of its own (make lock)
+LOCK_VENV  ?= .venv-lock
+PIP_TOOLS  := pip-tools==7.6.2
+LOCK_ARGS  ?=
 
 .PHONY: lab test install check notebooks bench lock clean
 
 install: $(STAMP)
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock tools/torch.in pyproject.toml tools/lab-overrides.json
+	@test -x $(PY) || $(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else f"Python 3.11 or newer is needed; {sys.executable} is {v[0]}.{v[1]}. Run: make PYTHON=python3.11")'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(PIP) --no-deps --index-url $(TORCH_INDEX) -r tools/torch.in
+	$(PIP) -r requirements.lock
+	$(PIP) --no-deps --no-build-isolation -e .
+	mkdir -p $(dir $(LAB_OVERRIDES)) && cp tools/lab-overrides.json $(LAB_OVERRIDES)
 	touch $(STAMP)
 
-# Open the course in JupyterLab on 127.0.0.1 with token authentication; the
-# URL with its token is printed below.
+# Open the course in JupyterLab on 127.0.0.1 with token authentication, after
+# the environment check; the URL with its token is printed below.
 lab: $(STAMP)
-	$(PY) -m course_utils.lab --port $(PORT)
+	$(PY) -m tools.lab --port $(PORT)
 
 # The environment check that `make lab` runs first.
 check: $(STAMP)
-	$(PY) -m course_utils.check
+	$(PY) -m tools.check
 
 # Every test: unit tests, then every notebook re-executed by nbval (strict).
 test: $(STAMP)
@@ -34,18 +50,22 @@ test: $(STAMP)
 # reference). Run it after changing a notebook or course_utils, then review
 # the diff.
 notebooks: $(STAMP)
-	$(PY) -m course_utils.refresh notebooks
+	$(PY) -m tools.refresh notebooks
 
 bench: $(STAMP)
 	for script in benchmarks/*.py; do $(PY) $$script || exit 1; done
 
-# Rewrite requirements.lock from the current environment.
-lock: $(STAMP)
-	( sed -n '1,2p' requirements.lock; \
-	  $(PY) -m pip freeze --exclude-editable | grep -v '^-e' | sed 's/+cpu//'; \
-	  echo "setuptools==$$($(PY) -c 'import setuptools; print(setuptools.__version__)')" \
-	) | awk 'NR<=2 {print; next} {print | "sort -f"}' > requirements.lock.new
-	mv requirements.lock.new requirements.lock
+# Rewrite requirements.lock with pip-compile from pyproject.toml (extras lab
+# and test) and tools/torch.in. Existing pins are kept unless pyproject.toml
+# needs otherwise; `make lock LOCK_ARGS=--upgrade` moves every pin to the
+# newest release. torch's wheel is fetched first from its CPU index alone, so
+# that the lock holds the CPU build's dependencies (no NVIDIA libraries).
+lock:
+	test -x $(LOCK_VENV)/bin/pip-compile || { $(PYTHON) -m venv $(LOCK_VENV) && $(LOCK_VENV)/bin/pip install --quiet --disable-pip-version-check "$(PIP_TOOLS)"; }
+	rm -rf $(LOCK_VENV)/torch
+	$(LOCK_VENV)/bin/pip download --quiet --disable-pip-version-check --no-deps --index-url $(TORCH_INDEX) -d $(LOCK_VENV)/torch -r tools/torch.in
+	$(LOCK_VENV)/bin/pip-compile --quiet --find-links $(LOCK_VENV)/torch --no-emit-find-links --no-emit-index-url \
+	  --strip-extras --allow-unsafe --extra lab --extra test $(LOCK_ARGS) --output-file requirements.lock pyproject.toml tools/torch.in
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) $(LOCK_VENV) build *.egg-info

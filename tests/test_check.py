@@ -1,7 +1,7 @@
-"""``python -m course_utils.check``: the happy path, and broken environments.
+"""``make check`` (``python -m tools.check``): the happy path, and broken environments.
 
 The broken environments are made two ways: by replacing one look-up of
-``course_utils.check`` with a stub (a mismatched version, a missing
+``tools.check`` with a stub (a mismatched version, a missing
 extension, a missing kernel), and for real where that is cheap: a
 labextensions folder holding a stale copy of the widgets extension, a
 ``page_config.json`` disabling it, a kernelspec whose interpreter lives in
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from course_utils import check
+from tools import check
 
 PY = shlex.quote(sys.executable)
 REAL_PROBE = check.probe_kernel  # the ``env`` fixture replaces the module's
@@ -101,8 +101,11 @@ def test_stubbed_healthy_environment_passes(env: dict, capsys: pytest.CaptureFix
 
 
 def test_command_line_exit_status() -> None:
-    """``python -m course_utils.check`` really exits 0 here."""
-    done = subprocess.run([sys.executable, "-m", "course_utils.check"], capture_output=True, text=True, timeout=600)
+    """``python -m tools.check``, as ``make check`` runs it from the
+    repository root, really exits 0 here."""
+    done = subprocess.run(
+        [sys.executable, "-m", "tools.check"], cwd=check.REPOSITORY, capture_output=True, text=True, timeout=600
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "All good." in done.stdout
 
@@ -299,7 +302,8 @@ def test_course_utils_failing_import_in_kernel_folder(tmp_path: Path, env: dict,
     monkeypatch.setattr(check, "probe_kernel", lambda python: REAL_PROBE(python, tmp_path))
     status, out, fixes = run_main(capsys)
     assert "course_utils does not import in the kernel: ImportError: broken on purpose" in out
-    assert_one_problem(status, out, fixes, "requirements.lock")
+    # the whole set-up again, into this environment (torch's CPU build first, then the lock)
+    assert_one_problem(status, out, fixes, f"make -B -C {shlex.quote(str(check.REPOSITORY))} install VENV={shlex.quote(sys.prefix)}")
 
 
 def test_course_utils_from_another_checkout(tmp_path: Path, env: dict, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:

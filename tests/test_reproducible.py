@@ -11,7 +11,7 @@ Each test works on a temporary copy of ``notebooks/`` (with the project's
   other code path too); the test command's own nbval run over
   ``notebooks/`` (default thread count) is one more run.
 - Each notebook is executed twice with ``OMP_NUM_THREADS=2`` by
-  ``course_utils.refresh.execute`` (what ``make notebooks`` uses to store
+  ``tools.refresh.execute`` (what ``make notebooks`` uses to store
   outputs; the two runs side by side in two kernels). Once sanitized with
   ``nbval_sanitize.cfg``, the text outputs of the two executions are
   identical, and identical to the stored ones.
@@ -157,7 +157,8 @@ def _merge_streams(cells: list[tuple[int, list]]) -> list[tuple[int, list]]:
 
 EXECUTE = (
     "import sys, nbformat\n"
-    "from course_utils.refresh import execute\n"
+    f"sys.path.insert(0, {str(ROOT)!r})  # tools/ lives in the checkout, not installed\n"
+    "from tools.refresh import execute\n"
     "nbformat.write(execute(sys.argv[1]), sys.argv[2])\n"
 )
 

@@ -1,7 +1,7 @@
 """The lab command starts a safe server: loopback only, token on, XSRF on.
 
-``python -m course_utils.lab`` (what ``make lab`` runs) is started for real on
-a free port, from the repository root. The tests read the URL with its token
+``python -m tools.lab`` (what ``make lab`` runs) is started for real on a
+free port, from the repository root. The tests read the URL with its token
 from the server's log, then check against the running server:
 
 - every listening socket of the server's process is on 127.0.0.1 or ::1, and
@@ -10,7 +10,10 @@ from the server's log, then check against the running server:
   200 with it;
 - a browser-style (cookie) POST without the XSRF token is refused, the same
   POST with it gets past that check;
-- the launcher refuses options that would turn any of this off.
+- the launcher refuses options that would turn any of this off;
+- the lab it serves does not greet a learner with "get notified about
+  official Jupyter news?" (the setting ``make install`` writes reaches the
+  server's settings API).
 
 The server is stopped by its own PID (the launcher execs it in place).
 """
@@ -50,6 +53,10 @@ def free_port() -> int:
 def launcher_env(tmp: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER_TOKEN", "JUPYTER_PASSWORD"))}
     env["JUPYTER_RUNTIME_DIR"] = str(tmp / "runtime")  # its connection files stay out of the home folder
+    # JupyterLab's user settings and workspaces too: the server shows the
+    # environment's defaults, whatever the user of this machine chose
+    env["JUPYTERLAB_SETTINGS_DIR"] = str(tmp / "user-settings")
+    env["JUPYTERLAB_WORKSPACES_DIR"] = str(tmp / "workspaces")
     env["PYTHONUNBUFFERED"] = "1"
     return env
 
@@ -70,7 +77,7 @@ def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("lab")
     log = (tmp / "stdout.txt").open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "course_utils.lab", "--port", str(free_port()), "--skip-check"],
+        [sys.executable, "-m", "tools.lab", "--port", str(free_port()), "--skip-check"],
         cwd=ROOT, env=launcher_env(tmp), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.PIPE, text=True,
     )
     lines: queue.Queue[str] = queue.Queue()
@@ -178,6 +185,27 @@ def test_xsrf_protection_is_on(server) -> None:
     assert status not in (401, 403) and status < 500, f"the same POST with the XSRF token answered {status}: {text[:200]!r}"
 
 
+def test_lab_does_not_ask_about_jupyter_news(server) -> None:
+    """JupyterLab asks "Would you like to get notified about official Jupyter
+    news?" at start while the setting ``fetchNews`` is "none", its schema's
+    default. The environment's defaults (tools/lab-overrides.json, copied by
+    ``make install``) make it "false" and turn the update check off. The
+    page takes a setting's value from the user's settings, else from the
+    schema's default, both served by the settings API: read them there."""
+    from jupyterlab.commands import get_app_dir
+
+    plugin = "@jupyterlab/apputils-extension:notification"
+    shipped = json.loads((Path(get_app_dir()) / "schemas" / plugin.replace(":", "/")).with_suffix(".json").read_text())
+    assert shipped["properties"]["fetchNews"]["default"] == "none"  # JupyterLab's own default: the page would ask
+    status, body = get(f"http://127.0.0.1:{server['port']}/lab/api/settings/{plugin}",
+                       headers={"Authorization": f"token {server['token']}"})
+    assert status == 200, body[:300]
+    served = json.loads(body)
+    assert served["settings"] == {}, served["settings"]  # no user setting in play
+    defaults = {name: spec.get("default") for name, spec in served["schema"]["properties"].items()}
+    assert defaults["fetchNews"] == "false" and defaults["checkForUpdates"] is False, defaults
+
+
 UNSAFE = [
     ["--ServerApp.disable_check_xsrf=True"],
     ["--ServerApp.token="],
@@ -195,7 +223,7 @@ UNSAFE = [
 @pytest.mark.parametrize("options", UNSAFE, ids=lambda o: " ".join(o))
 def test_launcher_refuses_unsafe_options(options: list[str], monkeypatch, capsys) -> None:
     """In-process: ``main`` must refuse before it would exec the server."""
-    from course_utils import lab
+    from tools import lab
 
     started = []
 
@@ -213,7 +241,7 @@ def test_launcher_refuses_unsafe_options(options: list[str], monkeypatch, capsys
 
 def test_launcher_starts_with_safe_options(monkeypatch) -> None:
     """The same in-process check lets ordinary options through (it tests something)."""
-    from course_utils import lab
+    from tools import lab
 
     started = []
     monkeypatch.setattr(lab.os, "execv", lambda path, argv: started.append(argv))
@@ -225,7 +253,7 @@ def test_launcher_starts_with_safe_options(monkeypatch) -> None:
 def test_launcher_command_refuses(options: list[str], tmp_path: Path) -> None:
     """The real command line, as ``make lab`` runs it, refuses too."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "course_utils.lab", "--port", str(free_port()), "--skip-check", *options],
+        [sys.executable, "-m", "tools.lab", "--port", str(free_port()), "--skip-check", *options],
         cwd=ROOT, env=launcher_env(tmp_path), stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )

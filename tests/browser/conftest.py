@@ -101,7 +101,7 @@ class Lab:
     """A running JupyterLab server and its REST API."""
 
     def __init__(self, root: Path, state: Path) -> None:
-        from course_utils.lab import lab_command
+        from tools.lab import lab_command
 
         self.root = root
         self.token = secrets.token_hex(24)
@@ -123,7 +123,7 @@ class Lab:
             PYTHONUNBUFFERED="1",
         )
         env.pop("MPLBACKEND", None)  # the kernels keep their inline backend
-        # course_utils.lab's command line, but on exactly this port: with port
+        # tools.lab's command line, but on exactly this port: with port
         # retries a busy port would silently move the server elsewhere.
         command = [a for a in lab_command(self.port, root) if not a.startswith("--ServerApp.port_retries")]
         command += ["--ServerApp.port_retries=0", f"--IdentityProvider.token={self.token}"]

@@ -1,11 +1,15 @@
 """Re-execute notebooks top to bottom and store their outputs.
 
-    python -m course_utils.refresh notebooks/            # every notebook
-    python -m course_utils.refresh notebooks/01_*.ipynb  # some
+    python -m tools.refresh notebooks/            # every notebook (make notebooks)
+    python -m tools.refresh notebooks/01_*.ipynb  # some
 
 This is how the stored outputs (the nbval reference) are refreshed, on
 purpose, by ``make notebooks``; the test command never writes notebooks.
 ``execute`` is also used by the tests to run a notebook without saving it.
+
+Not ``jupyter execute --inplace``: that records each cell's execution times
+in its metadata (nbclient's ``record_timing``, which the command does not
+expose), and would change every stored notebook at every refresh.
 """
 
 from __future__ import annotations

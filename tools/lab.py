@@ -1,11 +1,13 @@
-"""Open the course in JupyterLab, safely: ``python -m course_utils.lab``.
+"""Open the course in JupyterLab, safely: ``make lab``, or from the
+repository root ``python -m tools.lab``.
 
-Runs the environment check (``course_utils.check``) first, then starts
-JupyterLab bound to 127.0.0.1 with token authentication on (the default
-random token; the URL with it is printed) and XSRF protection untouched,
-serving the ``notebooks/`` folder of this repository.
+Runs the environment check (``tools.check``) first, then starts JupyterLab
+bound to 127.0.0.1 with token authentication on (the default random token;
+the URL with it is printed) and XSRF protection untouched, serving the
+``notebooks/`` folder of this repository. Options that would weaken any of
+this are refused.
 
-    python -m course_utils.lab [--port N] [--skip-check] [extra JupyterLab options]
+    python -m tools.lab [--port N] [--skip-check] [extra JupyterLab options]
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 
 __all__ = ["NOTEBOOKS", "lab_command", "main"]
 
-#: the course's notebooks folder (this package sits beside it)
+#: the course's notebooks folder (tools/ sits beside it in the checkout)
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
 
@@ -36,7 +38,7 @@ def lab_command(port: int = 8888, root_dir: str | Path = NOTEBOOKS, extra: list[
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m course_utils.lab", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.lab", description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8888)))
     parser.add_argument("--skip-check", action="store_true", help="do not run the environment check first")
     args, extra = parser.parse_known_args(argv)
@@ -47,11 +49,9 @@ def main(argv: list[str] | None = None) -> int:
         if "disable_check_xsrf" in lowered or trait in {"ip", "token"}:
             parser.error(f"{option} would weaken the server's safety (bind address, token or XSRF); not allowed here")
     if not args.skip_check:
-        try:
-            from . import check
-        except ImportError:
-            check = None
-        if check is not None and check.main([]) != 0:
+        from . import check
+
+        if check.main([]) != 0:
             return 1
     command = lab_command(args.port, extra=extra)
     sys.stdout.flush()

@@ -1,4 +1,5 @@
-"""Environment check: ``python -m course_utils.check`` (``make lab`` runs it first).
+"""Environment check: ``make check``, or ``python -m tools.check`` from the
+repository root (``make lab`` runs it first).
 
 Prints the versions that matter, then checks what makes the course's
 sliders work in JupyterLab:
@@ -50,9 +51,10 @@ WIDGETS_EXTENSION = "@jupyter-widgets/jupyterlab-manager"
 COMPATIBLE = {7: (1, 3), 8: (3, 5)}
 #: the kernel the notebooks ask for
 KERNEL = "python3"
-#: this checkout: course_utils/ and notebooks/ sit side by side in it
-PACKAGE = Path(__file__).resolve().parent
-REPOSITORY = PACKAGE.parent
+#: this checkout: tools/ (never installed), course_utils/ and notebooks/ sit
+#: side by side in it
+REPOSITORY = Path(__file__).resolve().parent.parent
+PACKAGE = REPOSITORY / "course_utils"
 NOTEBOOKS = REPOSITORY / "notebooks"
 
 # Run by the kernel's Python in a notebook folder: what that kernel would see.
@@ -133,7 +135,7 @@ def kernel_python(kernel: str = KERNEL) -> str | None:
         return None
     program = spec.argv[0]
     # jupyter_client replaces a bare python / python3 / python3.X by the
-    # server's own interpreter (this one: course_utils.lab runs the server
+    # server's own interpreter (this one: tools.lab runs the server
     # with sys.executable)
     if program in {"python", f"python{sys.version_info[0]}", "python{}.{}".format(*sys.version_info[:2])}:
         return sys.executable
@@ -286,9 +288,11 @@ def run_checks(
         error = seen["course_utils_error"]
         if "No module named 'course_utils'" in error:
             fix = install_here
+        elif (REPOSITORY / "Makefile").is_file():
+            # the whole set-up again (torch's CPU build, then the lock), into this environment
+            fix = f"make -B -C {shlex.quote(str(REPOSITORY))} install VENV={shlex.quote(sys.prefix)}"
         else:
-            lock = REPOSITORY / "requirements.lock"
-            fix = f"{pip} -r {shlex.quote(str(lock))}" if lock.is_file() else install_here
+            fix = install_here
         findings.append(Finding(False, f"course_utils does not import in the kernel: {error}", fix))
     elif not Path(seen["course_utils"]).resolve().is_relative_to(PACKAGE):
         findings.append(Finding(
@@ -310,9 +314,9 @@ def versions(version: Callable[[str], str | None] | None = None) -> list[tuple[s
 
 def main(argv: list[str] | None = None) -> int:
     """Print the versions and the checks; 0 when all is fine, else 1."""
-    parser = argparse.ArgumentParser(prog="python -m course_utils.check", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.check", description=__doc__.splitlines()[0])
     parser.parse_args(sys.argv[1:] if argv is None else argv)
-    print("Course environment (python -m course_utils.check)")
+    print("Course environment (make check)")
     for label, found in versions():
         print(f"  {label:<19} {found}")
     findings = run_checks()
@@ -322,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"      fix: {finding.fix}")
     problems = sum(not f.ok for f in findings)
     if problems:
-        print(f"{problems} problem(s): run the fix above, then python -m course_utils.check again.")
+        print(f"{problems} problem(s): run the fix above, then make check again.")
         return 1
     print("All good.")
     sys.stdout.flush()
