@@ -172,8 +172,8 @@ def _draw(function: Callable, argument: Any) -> Figure:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         fig = function(argument)
-    assert isinstance(fig, Figure) and fig.axes, f"{function.__name__} returned {fig!r}, not a Figure with axes"
-    fig.canvas.draw()  # render, as a notebook does: errors may wait until then
+        assert isinstance(fig, Figure) and fig.axes, f"{function.__name__} returned {fig!r}, not a Figure with axes"
+        fig.canvas.draw()  # render, as a notebook does: errors and warnings may wait until then
     # what a learner would see below the figure (deprecation notices from
     # library code stay hidden in a notebook)
     shown = [
