@@ -41,6 +41,7 @@ __all__ = [
     "memory_table",
     "plot_accuracies",
     "plot_mask",
+    "plot_operator",
     "plot_mask_pair",
     "plot_states",
     "plot_step_times",
@@ -201,6 +202,59 @@ def plot_accuracies(results: Mapping[str, Sequence[float]], ax: Axes | None = No
     return ax.figure
 
 
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def _slot_labels(sizes: Sequence[int]) -> list[str]:
+    """x, h₁, h₂, …, y: the slots' names with subscripts, for figures."""
+    return [name.translate(_SUBSCRIPTS) for name in slot_names(sizes)]
+
+
+def plot_operator(imap: IteratedMap) -> Figure:
+    """Init, Ω and S = Init + Ω ⊙ U of an iterated map, with its slots drawn (notebook 07).
+
+    Lines separate the slots (x, h₁, …, y); ticks name them at their centres;
+    each block of the mask is labelled: W₁, W₂, … for the block of layer l
+    (rows of slot l, columns of slot l - 1), I for the input's identity in Init.
+
+    Args:
+        imap: an ``IteratedMap`` (e.g. ``from_sequential(model)``).
+    """
+    if not isinstance(imap, IteratedMap):
+        raise TypeError(f"imap must be a course_utils.IteratedMap, got {describe(imap)}")
+    sizes, slices = imap.sizes, slot_slices(imap.sizes)
+    with torch.no_grad():
+        panels = {"Init": imap.Init, "Ω": imap.Omega, "S = Init + Ω ⊙ U": imap.matrix}
+    panels = {name: value.detach().cpu().double().numpy() for name, value in panels.items()}
+    centres = [s.start + (s.stop - s.start) / 2 - 0.5 for s in slices]
+    edges = np.cumsum(sizes)[:-1] - 0.5
+    mask = panels["Ω"]
+    fig, axes = plt.subplots(1, 3, figsize=(10.2, 3.7), layout="constrained")
+    for ax, (name, array) in zip(axes, panels.items()):
+        bound = float(np.abs(array).max()) or 1.0
+        cmap, low = ("Greys", 0.0) if name == "Ω" else ("RdBu_r", -bound)
+        ax.imshow(array, cmap=cmap, vmin=low, vmax=bound, interpolation="nearest")
+        for e in edges:
+            ax.axhline(e, color="C1", linewidth=0.9)
+            ax.axvline(e, color="C1", linewidth=0.9)
+        ax.set_xticks(centres, _slot_labels(sizes))
+        ax.set_yticks(centres, _slot_labels(sizes))
+        ax.tick_params(length=0)
+        ax.grid(False)
+        ax.set_title(name)
+        blocks = [((0, 0), "I")] if name != "Ω" else []
+        if name != "Init":
+            blocks += [((i, j), f"W{i}".translate(_SUBSCRIPTS) if j == i - 1 else f"({i},{j})")
+                       for i in range(1, len(sizes)) for j in range(len(sizes))
+                       if mask[slices[i], slices[j]].any()]
+        for (i, j), text in blocks:
+            ax.text(centres[j], centres[i], text, ha="center", va="center", fontsize=10, fontweight="bold",
+                    bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
+    fig.supxlabel("columns: the slot read", fontsize=9)
+    fig.supylabel("rows: the slot written", fontsize=9)
+    return fig
+
+
 def plot_mask(mask: Any, sizes: Sequence[int], ax: Axes | None = None, title: str = "Ω") -> Figure:
     """The mask as a black-and-white image with the slots' borders drawn."""
     sizes = check_sizes(sizes)
@@ -285,19 +339,38 @@ def plot_mask_pair(sizes: Sequence[int] = (64, 16, 16, 10), seed: int = 0) -> Fi
 
 
 def memory_table(sizes: Sequence[int] = (784, 256, 256, 10), dtype: torch.dtype = torch.float32) -> str:
-    """Bytes of S stored densely (Init, Ω, U: three n x n tensors), as blocks
-    (the layers' weights) and as CSR (values and indices of the entries)."""
+    """Bytes of an MLP's S in each storage, measured (notebook 07).
+
+    For each kind ("dense", "blocks", "csr") an ``IteratedMap`` with the MLP
+    mask of ``sizes`` is built and the bytes of every tensor it owns
+    (parameters and buffers, the biases included) are added up. Each line also
+    says what those tensors are: how many n x n tensors, how many weight
+    entries, or, for CSR, the per-entry arrays (values and int64 indices) and
+    the arrays of n + 1 row offsets.
+    """
     sizes = check_sizes(sizes)
     n = sum(sizes)
     entries = int(mlp_mask(sizes).sum().item())
-    size = torch.empty((), dtype=dtype).element_size()
-    rows = [
-        ("dense masked (Init, Ω, U)", 3 * n * n * size),
-        ("blocks (the layers' weights)", entries * size),
-        ("CSR (values + int64 indices)", entries * (size + 4 * 8) + 2 * (n + 1) * 8),
-    ]
     lines = [f"sizes {list(sizes)}: n = {n}, n² = {n * n}, trainable entries = {entries} ({entries / n / n:.1%})"]
-    lines += [f"  {name:<30} {value / 2**20:8.2f} MB" for name, value in rows]
+    for kind in ("dense", "blocks", "csr"):
+        imap = IteratedMap(sizes, mlp_mask(sizes), kind=kind, dtype=dtype, generator=torch.Generator().manual_seed(0))
+        tensors = [t for t in (*imap.parameters(), *imap.buffers()) if t is not None]
+        total = sum(t.numel() * t.element_size() for t in tensors)
+        square = [t for t in tensors if t.numel() == n * n]
+        per_entry = [t for t in tensors if t.numel() == entries]
+        offsets = [t for t in tensors if t.numel() == n + 1]
+        if kind == "dense":
+            what = f"{len(square)} tensors of n² entries"
+        elif kind == "blocks":
+            what = f"the weights only, {sum(t.numel() for t in tensors if t.is_floating_point()) - (n - sizes[0])} entries"
+        else:
+            ints = [t for t in per_entry if not t.is_floating_point()]
+            index_bytes = sum(t.numel() * t.element_size() for t in ints)
+            value_bytes = sum(t.numel() * t.element_size() for t in per_entry if t.is_floating_point())
+            offset_bytes = sum(t.numel() * t.element_size() for t in offsets)
+            what = (f"values {value_bytes / 2**20:.2f} MB + {len(ints)} int64 index arrays of {entries} entries "
+                    f"{index_bytes / 2**20:.2f} MB + {len(offsets)} offset arrays of n + 1 {offset_bytes / 2**20:.2f} MB")
+        lines.append(f"  {kind:<7} {total / 2**20:7.2f} MB   {what}")
     return "\n".join(lines)
 
 
@@ -453,34 +526,64 @@ def _mask_run(hidden: int, density: float, random: bool, seed: int) -> tuple[flo
     return test_accuracy, seconds, imap.kind, mask
 
 
+#: the random mask's budget, as a multiple of the MLP mask's trainable entries
+BUDGETS = (("⅛×", 0.125), ("¼×", 0.25), ("½×", 0.5), ("1× (equal)", 1.0), ("2×", 2.0), ("3×", 3.0))
+
+
 def _controls() -> dict:
     style = {"description_width": "initial"}
     return {
         "hidden": widgets.IntSlider(value=16, min=8, max=32, step=8, description="hidden width", style=style),
-        "density": widgets.FloatLogSlider(value=0.1, base=10, min=-2, max=-0.5, step=0.25,
-                                          description="random mask density", style=style),
+        "budget": widgets.SelectionSlider(options=BUDGETS, value=1.0, description="random mask entries ÷ MLP mask's",
+                                          style=style),
     }
 
 
 @explorer(NOTEBOOK, _controls)
-def explore_mask_density(hidden: int = 16, density: float = 0.1) -> Figure:
-    """A random mask of the chosen density against the MLP mask of the chosen
-    hidden width: the mask, test accuracy and time per training step."""
-    hidden, density = int(hidden), float(density)
+def explore_mask_density(hidden: int = 16, budget: float = 1.0) -> Figure:
+    """A random mask with ``budget`` times the MLP mask's trainable entries
+    against the MLP mask, both of the chosen hidden width: the random mask,
+    test accuracy and time per training step, and both densities on one axis
+    (the equal-budget density marked). At budget 1 the two have exactly as
+    many trainable entries."""
+    hidden, budget = int(hidden), float(budget)
     sizes = [64, hidden, hidden, 10]
-    acc_r, time_r, kind_r, mask = mask_run(hidden, density, True)
-    acc_m, time_m, kind_m, _ = mask_run(hidden, density, False)
-    fig, (ax_mask, ax_acc) = plt.subplots(1, 2, figsize=(8.0, 3.4), gridspec_kw={"width_ratios": [1, 1.5]})
-    fig.subplots_adjust(left=0.06, right=0.97, bottom=0.16, top=0.84, wspace=0.25)
+    n = sum(sizes)
+    equal = int(mlp_mask(sizes).sum().item()) / (n * n)  # the MLP mask's density: the equal budget
+    acc_r, time_r, kind_r, mask = mask_run(hidden, budget * equal, True)
+    acc_m, time_m, kind_m, _ = mask_run(hidden, equal, False)
+    density = float(mask.sum().item()) / (n * n)
+    fig = plt.figure(figsize=(8.4, 3.6))
+    grid = fig.add_gridspec(2, 2, width_ratios=[1, 1.5], height_ratios=[3, 1], left=0.06, right=0.97,
+                            bottom=0.14, top=0.84, wspace=0.25, hspace=0.9)
+    ax_mask, ax_acc, ax_density = fig.add_subplot(grid[:, 0]), fig.add_subplot(grid[0, 1]), fig.add_subplot(grid[1, 1])
     plot_mask(mask, sizes, ax=ax_mask, title="random Ω")
     rows = [("MLP mask", int(mlp_mask(sizes).sum()), acc_m, time_m, kind_m),
             ("random mask", int(mask.sum()), acc_r, time_r, kind_r)]
     ax_acc.barh([0, 1], [acc_m, acc_r], color=["C0", "C1"])
     for k, (label, entries, acc, seconds, kind) in enumerate(rows):
         ax_acc.text(0.02, k, f"{label}: {entries} entries\naccuracy {acc:.3f}, {seconds * 1e3:.1f} ms/step ({kind})",
-                    va="center", color="white", fontsize=9)
+                    va="center", color="black", fontsize=9,
+                    bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.75})
     ax_acc.set_yticks([])
     ax_acc.set_xlim(0, 1)
     ax_acc.set_xlabel("test accuracy (digits)")
-    fig.suptitle(f"sizes {sizes}, random mask density {density:.1%}, {TRAIN_IMAGES} training images")
+    # both densities on one axis: the equal budget, the random mask's, and where the storage switches
+    ax_density.set_xscale("log")
+    ax_density.set_xlim(0.005, 0.7)
+    ax_density.set_ylim(0, 1)
+    ax_density.set_yticks([])
+    ax_density.grid(False)
+    ax_density.axvline(equal, color="C0", linewidth=2)
+    ax_density.annotate(f"equal budget {equal:.1%}", xy=(equal, 1.0), xycoords=("data", "axes fraction"),
+                        xytext=(3, 2), textcoords="offset points", fontsize=8, color="C0", va="bottom")
+    ax_density.plot([density], [0.5], "o", color="C1", markersize=8)
+    ax_density.axvline(CSR_CROSSOVER, color="grey", linestyle=":", linewidth=1)
+    ax_density.annotate("storage: CSR ← | → dense", xy=(CSR_CROSSOVER, 0.0), xycoords=("data", "axes fraction"),
+                        xytext=(-3, 3), textcoords="offset points", fontsize=7, color="grey", ha="right", va="bottom")
+    ax_density.set_xlabel("density (trainable entries / n²): MLP mask (line), random mask (dot)", fontsize=8)
+    ax_density.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}" if v >= 0.01 else f"{v:.1%}"))
+    times = dict((value, label) for label, value in BUDGETS).get(budget, f"{budget:g}×").split(" ")[0]
+    fig.suptitle(f"sizes {sizes}: random mask {times} the MLP mask's entries, density {density:.1%}, "
+                 f"{TRAIN_IMAGES} training images", fontsize=10)
     return fig
