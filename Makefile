@@ -19,8 +19,14 @@ LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.d/sparse-matrix-co
 LOCK_VENV  ?= .venv-lock
 PIP_TOOLS  := pip-tools==7.6.2
 LOCK_ARGS  ?=
+# The book (make book): the site, and MathJax fetched once with npm into a
+# git-ignored cache; the site serves it, so no page loads anything from the
+# internet. BOOK_NOTEBOOKS: another folder of notebooks to build from.
+BOOK_NOTEBOOKS  ?= notebooks
+MATHJAX_VERSION := 3.2.2
+MATHJAX         := _build/mathjax/mathjax/tex-mml-chtml.js
 
-.PHONY: lab test install check notebooks bench lock clean
+.PHONY: lab test install check notebooks bench book lock clean
 
 install: $(STAMP)
 
@@ -55,8 +61,28 @@ notebooks: $(STAMP)
 bench: $(STAMP)
 	for script in benchmarks/*.py; do $(PY) $$script || exit 1; done
 
-# Rewrite requirements.lock with pip-compile from pyproject.toml (extras lab
-# and test) and tools/torch.in. Existing pins are kept unless pyproject.toml
+# The course as a static site in _build/book/ (open _build/book/index.html):
+# the notebooks' stored outputs, nothing executed, warnings are errors.
+# book/conf.py and book/_ext/course_book.py say how the pages are made.
+book: $(STAMP) $(MATHJAX)
+	rm -rf _build/book _build/book_src _build/book_doctrees _build/jupyter_execute
+	mkdir -p _build/book_src
+	$(PY) -m sphinx -W --keep-going -q -b html -c book -d _build/book_doctrees \
+	  -D course_notebooks=$(abspath $(BOOK_NOTEBOOKS)) _build/book_src _build/book
+	@echo "The book: _build/book/index.html"
+
+# MathJax 3 from the npm registry (npm checks the package's integrity): its
+# combined TeX/MathML component for HTML output, with the fonts, extensions
+# and accessibility parts that it loads from beside it.
+$(MATHJAX):
+	rm -rf _build/mathjax && mkdir -p _build/mathjax/tmp
+	cd _build/mathjax && npm pack --silent mathjax@$(MATHJAX_VERSION) >/dev/null && tar -xzf mathjax-$(MATHJAX_VERSION).tgz
+	cd _build/mathjax/package/es5 && cp -R tex-mml-chtml.js a11y adaptors input output sre ui ../../tmp/
+	mv _build/mathjax/tmp _build/mathjax/mathjax
+	rm -rf _build/mathjax/package _build/mathjax/mathjax-$(MATHJAX_VERSION).tgz
+
+# Rewrite requirements.lock with pip-compile from pyproject.toml (extras lab,
+# test and book) and tools/torch.in. Existing pins are kept unless pyproject.toml
 # needs otherwise; `make lock LOCK_ARGS=--upgrade` moves every pin to the
 # newest release. torch's wheel is fetched first from its CPU index alone, so
 # that the lock holds the CPU build's dependencies (no NVIDIA libraries).
@@ -65,7 +91,7 @@ lock:
 	rm -rf $(LOCK_VENV)/torch
 	$(LOCK_VENV)/bin/pip download --quiet --disable-pip-version-check --no-deps --index-url $(TORCH_INDEX) -d $(LOCK_VENV)/torch -r tools/torch.in
 	$(LOCK_VENV)/bin/pip-compile --quiet --find-links $(LOCK_VENV)/torch --no-emit-find-links --no-emit-index-url \
-	  --strip-extras --allow-unsafe --extra lab --extra test $(LOCK_ARGS) --output-file requirements.lock pyproject.toml tools/torch.in
+	  --strip-extras --allow-unsafe --extra lab --extra test --extra book $(LOCK_ARGS) --output-file requirements.lock pyproject.toml tools/torch.in
 
 clean:
-	rm -rf $(VENV) $(LOCK_VENV) build *.egg-info
+	rm -rf $(VENV) $(LOCK_VENV) build _build *.egg-info

@@ -90,7 +90,9 @@ def write_sources(app: Sphinx, config: Config) -> None:
     notebooks = course_notebooks(folder)
     if not notebooks:
         raise ValueError(f"course_notebooks: expected a folder holding notebooks, found none in {folder}")
-    srcdir = Path(app.srcdir)
+    srcdir = Path(app.srcdir).resolve()
+    if srcdir in {folder, Path(app.confdir).resolve()}:
+        raise ValueError(f"the source folder must be a build folder of its own (make book uses _build/book_src), not {srcdir}")
     written: set[str] = set()
     start = [p for p in notebooks if p.name == START_HERE]
     chapters = [p for p in notebooks if p.name != START_HERE]
