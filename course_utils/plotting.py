@@ -139,12 +139,20 @@ def plot_matrices(
     annotate: bool | None = None,
     digits: int = 2,
     title: str | None = None,
+    shared_scale: bool = False,
 ) -> Figure:
     """Matrices side by side as heatmaps (red positive, blue negative).
 
     ``matrices`` is a ``SparseMatrix`` (drawn as Init, Ω, U and S) or a mapping
-    of titles to matrices. Values are written in the cells when ``annotate``
-    is True, or by default when every matrix is at most 8 x 8.
+    of titles to matrices. Values are written in the cells, rounded to
+    ``digits`` decimals (never ``-0.00``), when ``annotate`` is True, or by
+    default when every matrix is at most 8 x 8. Each panel's colours span its
+    own largest entry, or the largest of all panels with ``shared_scale``, so
+    that equal values get equal colours across panels.
+
+    Axes follow the course's 1-based convention: the rows of a small matrix
+    are labelled e₁, e₂, …, and so are its columns when it is square (an
+    operator); the columns of a data matrix are examples 1, 2, …
     """
     if isinstance(matrices, SparseMatrix):
         with torch.no_grad():
@@ -155,24 +163,53 @@ def plot_matrices(
     arrays = {name: _as_numpy(value, f"matrices[{name!r}]") for name, value in matrices.items()}
     if annotate is None:
         annotate = all(max(a.shape) <= 8 for a in arrays.values())
+    bounds = {name: _bound(array) for name, array in arrays.items()}
+    if shared_scale:
+        bounds = dict.fromkeys(arrays, max(bounds.values()))
     count = len(arrays)
     fig, axes = _pyplot().subplots(1, count, figsize=(2.4 * count + 0.4, 2.8), layout="constrained", squeeze=False)
     for ax, (name, array) in zip(axes[0], arrays.items()):
-        finite = array[np.isfinite(array)]
-        bound = float(np.abs(finite).max()) if finite.size else 1.0
-        bound = bound if bound > 0 and math.isfinite(bound) else 1.0
+        bound = bounds[name]
         ax.imshow(array, cmap="RdBu_r", vmin=-bound, vmax=bound)
         ax.grid(False)  # grid lines would cross the cells' centres
         ax.set_title(name)
-        ax.set_xticks(range(array.shape[1]))
-        ax.set_yticks(range(array.shape[0]))
+        rows, cols = array.shape
+        if max(rows, cols) <= 8:
+            ax.set_yticks(range(rows), basis_labels(rows))
+            ax.set_xticks(range(cols), basis_labels(cols) if rows == cols else [str(j + 1) for j in range(cols)])
+        else:  # 1-based tick labels where matplotlib puts the ticks
+            one_based = _ticker().FuncFormatter(lambda value, _: f"{int(round(value)) + 1}")
+            ax.xaxis.set_major_formatter(one_based)
+            ax.yaxis.set_major_formatter(one_based)
         if annotate:
             for (i, j), v in np.ndenumerate(array):
-                ax.text(j, i, f"{v:.{digits}f}", ha="center", va="center", fontsize=9,
+                shown = round(float(v), digits) + 0.0  # + 0.0 turns a rounded -0.0 into 0.0
+                ax.text(j, i, f"{shown:.{digits}f}", ha="center", va="center", fontsize=9,
                         color="white" if abs(v) > 0.6 * bound else "black")
     if title is not None:
         fig.suptitle(title)
     return fig
+
+
+def _bound(array: np.ndarray) -> float:
+    """The largest finite |entry| (1 when there is none or it is 0): the colour scale's end."""
+    finite = array[np.isfinite(array)]
+    bound = float(np.abs(finite).max()) if finite.size else 1.0
+    return bound if bound > 0 and math.isfinite(bound) else 1.0
+
+
+def _ticker():
+    import matplotlib.ticker
+
+    return matplotlib.ticker
+
+
+def basis_labels(n: int) -> list[str]:
+    """``["e₁", "e₂", …, "eₙ"]``: axis labels in the course's 1-based convention."""
+    return [f"e{str(i + 1).translate(_SUBSCRIPTS)}" for i in range(n)]
+
+
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
 _SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -302,7 +339,7 @@ def plot_trajectory(
     ax.set_xticks(centres)
     ax.set_xticklabels(names)
     ax.set_yticks(range(n))
-    ax.set_yticklabels([f"e{i + 1}" for i in range(n)])
+    ax.set_yticklabels(basis_labels(n))
     ax.tick_params(length=0)
     ax.grid(False)
     for spine in ax.spines.values():

@@ -11,7 +11,7 @@ least-squares U; this module holds what the notebook sets beside it:
 - ``solution_table``: residual and size of several candidate U, as text.
 - ``sweep_examples``: residual and ``||U||_F`` of the exact U as the number of
   examples grows, and ``explore_examples``, its slider;
-- ``plot_norms``, ``plot_sweep`` and ``plot_on_one_scale``: the notebook's figures.
+- ``plot_norms`` and ``plot_sweep``: the notebook's figures.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from matplotlib.figure import Figure
 from .._checks import as_matrix, check_int, check_mask, check_real, describe
 from ..data import example_data
 from ..exact import exact_solution, residual
-from ..plotting import new_axes, plot_matrices
+from ..plotting import new_axes
 from .explorer import explorer
 
 __all__ = [
@@ -39,7 +39,6 @@ __all__ = [
     "normal_residual",
     "padded_solution",
     "plot_norms",
-    "plot_on_one_scale",
     "plot_sweep",
     "row_residuals",
     "solution_table",
@@ -250,41 +249,6 @@ def plot_norms(
     if title is not None:
         ax.set_title(title)
     return ax.figure
-
-
-def plot_on_one_scale(matrices: Mapping[str, Any], digits: int = 2, title: str | None = None) -> Figure:
-    """``plot_matrices`` with one colour scale for every panel (notebook 02).
-
-    ``plot_matrices`` scales each panel to its own largest entry, so that
-    equal values can get different colours; here every panel shares the
-    largest entry of all, and equal values look equal. Numbers written in the
-    cells are rounded before printing (a -0.0 or a -1e-17 reads 0.00).
-
-    Args:
-        matrices: title -> matrix (tensors, arrays or nested lists).
-        digits: decimals written in the cells.
-        title: the figure's title (None for none).
-    """
-    if not isinstance(matrices, Mapping) or not matrices:
-        raise TypeError(f"matrices must be a non-empty dict of name -> matrix, got {describe(matrices)}")
-    digits = check_int(digits, "digits", minimum=0, maximum=12)
-    arrays = {
-        name: as_matrix(value, f"matrices[{name!r}]", dtype=torch.float64).detach().numpy()
-        for name, value in matrices.items()
-    }
-    fig = plot_matrices(arrays, digits=digits, title=title)
-    values = np.concatenate([a.ravel() for a in arrays.values()])
-    finite = values[np.isfinite(values)]
-    bound = float(np.abs(finite).max()) if finite.size else 0.0
-    bound = bound if bound > 0 else 1.0
-    for ax, array in zip(fig.axes, arrays.values()):
-        for image in ax.images:
-            image.set_clim(-bound, bound)
-        for text, value in zip(ax.texts, array.ravel()):  # written row by row, as ravel reads them
-            shown = round(float(value), digits) + 0.0  # + 0.0: a rounded -0.0 prints as 0.0
-            text.set_text(f"{shown:.{digits}f}")
-            text.set_color("white" if abs(value) > 0.6 * bound else "black")
-    return fig
 
 
 def plot_sweep(sweep: Sweep, m: int) -> Figure:
