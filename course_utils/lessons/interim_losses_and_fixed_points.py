@@ -94,13 +94,30 @@ def plot_zigzag(histories: Mapping[str, History], window: tuple[int, int] = (250
     last = check_int(window[1], "window[1]", minimum=first + 1)
     tol = None if tol is None else check_real(tol, "tol", minimum=0.0, strict=True)
     fig, (whole, close) = plt.subplots(1, 2, figsize=(10.4, 3.3), layout="constrained")
+    shown = drawn = False  # any finite loss inside the window, any at all
     for label, history in histories.items():
-        losses = np.maximum(np.asarray(history.losses, dtype=float), FLOOR)
+        losses = np.asarray(history.losses, dtype=float)
         epochs = np.arange(len(losses))
-        (line,) = whole.plot(epochs, losses, linewidth=0.6, label=label)
-        part = slice(first, min(last + 1, len(losses)))
-        close.plot(epochs[part], losses[part], "o-", markersize=3, linewidth=0.8, color=line.get_color(), label=label)
-    for ax in (whole, close):
+        finite = np.isfinite(losses)
+        if history.diverged:
+            label = f"{label} (diverged at epoch {history.stop_epoch})"
+        (line,) = whole.plot(epochs[finite], np.maximum(losses[finite], FLOOR), linewidth=0.6, label=label)
+        drawn |= bool(finite.any())
+        if history.diverged and finite.any():
+            last_finite = int(epochs[finite][-1])
+            whole.plot([last_finite], [max(losses[last_finite], FLOOR)], "x", color="red", markersize=9, mew=2)
+        part = finite & (epochs >= first) & (epochs <= last)
+        if part.any():
+            shown = True
+            close.plot(epochs[part], np.maximum(losses[part], FLOOR), "o-", markersize=3, linewidth=0.8,
+                       color=line.get_color(), label=label)
+    axes = [ax for ax, data in ((whole, drawn), (close, shown)) if data]  # a log axis needs a positive value
+    if not shown:
+        close.text(0.5, 0.5, f"no finite loss between epochs {first} and {last}", ha="center", va="center",
+                   transform=close.transAxes, color="grey")
+        close.set_xticks([])
+        close.set_yticks([])
+    for ax in axes:
         ax.set_yscale("log")
         light_log_axis(ax)
         ax.set_xlabel("epoch")
@@ -111,7 +128,7 @@ def plot_zigzag(histories: Mapping[str, History], window: tuple[int, int] = (250
     whole.axvspan(first, last, color="grey", alpha=0.15)
     whole.legend(fontsize=8, loc="lower left")
     close.set_title(f"epochs {first} to {last}, one dot per epoch")
-    if tol is not None:
+    if tol is not None and shown:
         close.annotate(f"tol = {tol:g}", xy=(1.0, tol), xycoords=("axes fraction", "data"), xytext=(0, 2),
                        textcoords="offset points", ha="right", va="bottom", fontsize=8, color="grey")
     return fig

@@ -38,7 +38,7 @@ from .._checks import as_matrix, check_int, check_mask, check_real, describe
 from ..data import seed_data
 from ..exact import lift_solve
 from ..training import unroll
-from ..plotting import plot_trajectory
+from ..plotting import basis_labels, plot_trajectory
 from .explorer import explorer
 
 __all__ = [
@@ -359,13 +359,15 @@ def _controls() -> dict:
 
 
 def _draw_matrix(ax, S: np.ndarray, title: str) -> None:
+    """S as an annotated heatmap, axes e₁, e₂, …; a value that rounds to 0 is written "0" (never "-0.00")."""
     bound = float(np.abs(S).max()) or 1.0
     ax.imshow(S, cmap="RdBu_r", vmin=-bound, vmax=bound)
     for (i, j), v in np.ndenumerate(S):
-        ax.text(j, i, f"{v:.2f}" if v else "0", ha="center", va="center", fontsize=9,
+        text = f"{v:.2f}"
+        ax.text(j, i, "0" if float(text) == 0 else text, ha="center", va="center", fontsize=9,
                 color="white" if abs(v) > 0.6 * bound else "black")
-    ax.set_xticks(range(S.shape[1]), [f"e{j + 1}" for j in range(S.shape[1])])
-    ax.set_yticks(range(S.shape[0]), [f"e{i + 1}" for i in range(S.shape[0])])
+    ax.set_xticks(range(S.shape[1]), basis_labels(S.shape[1]))
+    ax.set_yticks(range(S.shape[0]), basis_labels(S.shape[0]))
     ax.tick_params(length=0)
     ax.grid(False)
     for spine in ax.spines.values():
