@@ -224,10 +224,12 @@ class IteratedMap(nn.Module):
             raise ValueError(f"schedule must be one of {SCHEDULES}, got {schedule!r}")
         if schedule == "skip" and self.depth is None:
             raise ValueError("schedule 'skip' needs a mask without loops (a feed-forward net); this one has a loop")
-        pre = self.operator.affine(X, list(self.biases))
-        acts = [self.activations[str(i)] if str(i) in self.activations else None for i in range(len(self.sizes))]
-        every = range(1, len(self.sizes))
-        moving = [i for i in every if any(self.operator.inputs[i])]  # reads a slot other than the input
+        op, every = self.operator, range(1, len(self.sizes))
+        pre = op.affine(X, list(self.biases.parameters()))
+        acts: list = [None] * len(self.sizes)
+        for key, act in self.activations.items():
+            acts[int(key)] = act
+        moving = [i for i in every if any(op.inputs[i])]  # reads a slot other than the input
         slots: list = [X] + [None] * len(every)
         states = [slots]
         for k in range(1, iterations + 1):
@@ -266,14 +268,14 @@ class IteratedMap(nn.Module):
             return [assemble(slots, self.sizes, X) for slots in runs]
 
     def _check_x(self, x: Any) -> torch.Tensor:
-        n0 = self.sizes[0]
+        n0, dtype = self.sizes[0], self.dtype
         if not isinstance(x, torch.Tensor):  # lists and arrays: converted to the map's dtype
-            return as_matrix(x, "x", cols=n0, dtype=self.dtype).to(self.biases[0].device)
+            return as_matrix(x, "x", cols=n0, dtype=dtype).to(self.biases[0].device)
         if x.ndim != 2 or x.shape[1] != n0:
             hint = ": use x[None, :]" if x.shape == (n0,) else ""
             raise ValueError(f"x must be a batch of shape (m, {n0}), rows as for nn.Linear; got shape {tuple(x.shape)}{hint}")
-        check_precision(x, "x", self.dtype, "imap")  # a float64 x is refused by a float32 map, not rounded
-        return x.to(self.dtype)
+        check_precision(x, "x", dtype, "imap")  # a float64 x is refused by a float32 map, not rounded
+        return x.to(dtype)
 
     def _check_iterations(self, iterations: Any, minimum: int = 1) -> int:
         if iterations is None:

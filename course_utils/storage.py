@@ -278,8 +278,8 @@ class BlockSparse(_Storage):
     Block (i, j) maps slot j into slot i; only blocks where the mask has an
     entry are stored (``op.blocks``, weights ``op.weights``). A block that the
     mask fills completely (every block of an MLP mask) is a plain weight
-    matrix; a partly filled one keeps its block of the mask as a buffer
-    (``mask<k>``, None for a full block) and multiplies by it. Arguments as for
+    matrix; a partly filled one (its index k in ``op.partial``) keeps its block
+    of the mask as a buffer ``mask<k>`` and multiplies by it. Arguments as for
     every storage.
     """
 
@@ -288,16 +288,21 @@ class BlockSparse(_Storage):
     def _store(self, mask: torch.Tensor, U: torch.Tensor) -> None:
         self.blocks = [(i, j) for i, inputs in enumerate(self.inputs) for j in inputs]  # (row slot, column slot)
         self.weights = nn.ParameterList()
+        self.partial: list[int] = []  # the blocks the mask fills only in part
         for k, (i, j) in enumerate(self.blocks):
             rows, cols = self.slices[i], self.slices[j]
             self.weights.append(nn.Parameter(U[rows, cols].clone()))
             block_mask = mask[rows, cols]
-            self.register_buffer(f"mask{k}", None if bool(block_mask.all()) else block_mask.to(U.dtype))
+            if not bool(block_mask.all()):
+                self.partial.append(k)
+                self.register_buffer(f"mask{k}", block_mask.to(U.dtype))
 
     def masked_weights(self) -> list[torch.Tensor]:
         """The blocks of Ω ⊙ U, in the order of ``op.blocks``."""
-        masks = [getattr(self, f"mask{k}") for k in range(len(self.blocks))]
-        return [W if M is None else W * M for W, M in zip(self.weights, masks)]
+        weights: list[torch.Tensor] = list(self.weights.parameters())
+        for k in self.partial:
+            weights[k] = weights[k] * getattr(self, f"mask{k}")
+        return weights
 
     def forward(self, Z: Any) -> torch.Tensor:
         """``S @ Z``, Z of shape (n, m)."""
@@ -333,20 +338,18 @@ class BlockSparse(_Storage):
         return pre
 
     def dense_U(self, grad: bool = False) -> torch.Tensor | None:
-        values = [W.grad if grad else W.detach() for W in self.weights]
+        values = [W.grad for W in self.weights] if grad else [W.detach() for W in self.masked_weights()]
         if any(v is None for v in values):
             return None
         out = values[0].new_zeros((self.n, self.n))
-        for k, ((i, j), value) in enumerate(zip(self.blocks, values)):
-            M = getattr(self, f"mask{k}")
-            out[self.slices[i], self.slices[j]] = value if M is None else value * M
+        for (i, j), value in zip(self.blocks, values):
+            out[self.slices[i], self.slices[j]] = value  # a gradient is zero off the mask already
         return out
 
     def dense_mask(self) -> torch.Tensor:
         out = torch.zeros((self.n, self.n), dtype=torch.bool, device=self.weights[0].device)
         for k, (i, j) in enumerate(self.blocks):
-            M = getattr(self, f"mask{k}")
-            out[self.slices[i], self.slices[j]] = True if M is None else M != 0
+            out[self.slices[i], self.slices[j]] = getattr(self, f"mask{k}") != 0 if k in self.partial else True
         return out
 
 
