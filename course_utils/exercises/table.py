@@ -1054,8 +1054,8 @@ EXERCISES = [
         _value(lr=0.01, eigenvalue=math.sqrt(2)),
         NumberAnswer(tol=3e-3),
         _03_MISTAKES_DECADE,
-        hint="The escaping entries grow by the factor 1 + η λ per epoch; a tenfold smaller start needs "
-        "ln 10 / ln(1 + η λ) more epochs.",
+        hint="The escaping component grows by the factor 1 + η√2 per epoch (−√2 is the Hessian's most negative "
+        "eigenvalue): after how many epochs t is (1 + η√2)^t = 10?",
     ),
     Exercise(
         "03.4",
@@ -1092,7 +1092,7 @@ EXERCISES = [
         _value(Omega=lambda: torch.tril(torch.ones(3, 3)), k=3),
         NumberAnswer(tol=0.0),
         _04_MISTAKES_ROUTES,
-        hint="A route is e₁ → e_i → e_j → e₃ with every step allowed by Ω; (Ω³)[2, 0] counts them.",
+        hint="A route is e₁ → e_i → e_j → e₃ with every step allowed by Ω; (Ω³)₃₁ (Ω³[2, 0] in code) counts them.",
     ),
     Exercise(
         "04.4",
@@ -1120,7 +1120,7 @@ EXERCISES = [
         _value(a=0.5),
         _number_answer,
         _05_MISTAKES_CUBE,
-        hint="σ(S X) = a³ e₂ (the cube acts on row 1); then S[2, 1] · a³ must be 2.",
+        hint="σ(S X) = a³ e₂ (the cube acts on the e₂ row); then S₃₂ · a³ must be 2 (S₃₂ is S[2, 1] in code).",
     ),
     Exercise(
         "05.3",
@@ -1129,7 +1129,7 @@ EXERCISES = [
         _cases_tanh_chain,
         _function_of_tensor,
         _05_MISTAKES_TANH,
-        hint="S e₁ = a e₂ gives the hidden value tanh(a); then S[2, 1] · tanh(a) = 2.",
+        hint="S e₁ = a e₂ gives the hidden value tanh(a); then S₃₂ · tanh(a) = 2 (S₃₂ is S[2, 1] in code).",
     ),
     Exercise(
         "05.4",
