@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
@@ -40,7 +40,7 @@ from .._checks import (
 from ..data import seed_data, seed_generator
 from ..operator import SparseMatrix
 from ..plotting import new_axes, plot_loss
-from ..training import History, pass_loss, train
+from ..training import ActivationFn, History, pass_loss, train
 from .explorer import explorer
 
 __all__ = [
@@ -62,7 +62,6 @@ __all__ = [
     "plot_saddle_slices",
 ]
 
-Activation = Callable[[torch.Tensor, int], torch.Tensor]
 
 
 def _prepare(
@@ -103,23 +102,14 @@ def _prepare(
 
 def _loss(
     Init: torch.Tensor, Omega: torch.Tensor, U: torch.Tensor, X: torch.Tensor, Y: torch.Tensor,
-    iterations: int, activation: Activation | None, interim_weight: float,
+    iterations: int, activation: ActivationFn | None, interim_weight: float,
 ) -> torch.Tensor:
     """The loss of ``train`` for one U (the same function computes both)."""
     return pass_loss(Init + Omega * U, X, Y, iterations, activation, interim_weight)
 
 
-def loss_at(
-    S_or_Init: Any,
-    U: Any,
-    X: Any,
-    Y: Any,
-    iterations: int = 2,
-    activation: Activation | None = None,
-    interim_weight: float = 0.0,
-    Omega: Any = None,
-    dtype: torch.dtype | None = None,
-) -> torch.Tensor:
+def loss_at(S_or_Init: Any, U: Any, X: Any, Y: Any, iterations: int = 2, activation: ActivationFn | None = None,
+            interim_weight: float = 0.0, Omega: Any = None, dtype: torch.dtype | None = None) -> torch.Tensor:
     """The training loss L(U) of ``train`` at the point U (notebook 03).
 
     L(U) = ||Y - Z_k||_F + interim_weight · Σ_j ||Y - Z_j||_F with
@@ -145,17 +135,8 @@ def loss_at(
     return _loss(*parts)
 
 
-def gradient_at(
-    S_or_Init: Any,
-    U: Any,
-    X: Any,
-    Y: Any,
-    iterations: int = 2,
-    activation: Activation | None = None,
-    interim_weight: float = 0.0,
-    Omega: Any = None,
-    dtype: torch.dtype | None = None,
-) -> torch.Tensor:
+def gradient_at(S_or_Init: Any, U: Any, X: Any, Y: Any, iterations: int = 2, activation: ActivationFn | None = None,
+                interim_weight: float = 0.0, Omega: Any = None, dtype: torch.dtype | None = None) -> torch.Tensor:
     """The gradient ∂L/∂U at the point U, an n x n tensor (notebook 03).
 
     This is what one SGD step of ``train`` subtracts (times lr). Entries
@@ -170,17 +151,8 @@ def gradient_at(
     return grad + 0.0  # + 0.0 turns -0.0 entries into 0.0 (prints as 0.)
 
 
-def hessian_at(
-    S_or_Init: Any,
-    U: Any,
-    X: Any,
-    Y: Any,
-    iterations: int = 2,
-    activation: Activation | None = None,
-    interim_weight: float = 0.0,
-    Omega: Any = None,
-    dtype: torch.dtype | None = None,
-) -> torch.Tensor:
+def hessian_at(S_or_Init: Any, U: Any, X: Any, Y: Any, iterations: int = 2, activation: ActivationFn | None = None,
+               interim_weight: float = 0.0, Omega: Any = None, dtype: torch.dtype | None = None) -> torch.Tensor:
     """The Hessian ∂²L/∂u∂u of the loss in the flattened u = vec(U) (notebook 03).
 
     u lists U row by row: entry (i, j) of U (0-based) is u[i·n + j], so the
@@ -246,16 +218,8 @@ class CriticalPoint:
         )
 
 
-def critical_point(
-    S_or_Init: Any = None,
-    U: Any = None,
-    X: Any = None,
-    Y: Any = None,
-    iterations: int = 2,
-    activation: Activation | None = None,
-    interim_weight: float = 0.0,
-    Omega: Any = None,
-) -> CriticalPoint:
+def critical_point(S_or_Init: Any = None, U: Any = None, X: Any = None, Y: Any = None, iterations: int = 2,
+                   activation: ActivationFn | None = None, interim_weight: float = 0.0, Omega: Any = None) -> CriticalPoint:
     """Loss, gradient norm and Hessian eigenvalues of L at U (notebook 03).
 
     Defaults: Init = 0, U = 0 and the seed's data (X = e1, Y = 2·e3), the
