@@ -9,6 +9,12 @@ to the start page). Across all notebooks, every relative ``.ipynb`` link
 points to an existing notebook, a mention of "notebook NN" is a link to
 notebook NN, and the start page ``00_start_here`` links every notebook.
 
+Every exercise of ``course_utils.exercises`` (issue 11) sits in the notebook its
+id names, in course order, as a task (markdown ``**Exercise NN.k**``), a stub
+cell (``...`` and the check as its last line, stored output "Not answered
+yet") and right after it a solution cell tagged ``solution`` with its source
+hidden (folded in JupyterLab), stored output "Correct".
+
 Each check returns the problems it found (an empty list when there are
 none); the last tests feed it broken notebooks to show that it can fail.
 """
@@ -21,6 +27,8 @@ from pathlib import Path
 
 import pytest
 
+from course_utils import exercises
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"
 START = "00_start_here"
@@ -32,6 +40,7 @@ TITLE = re.compile(r"^# (\d\d) · \S")
 BULLET = re.compile(r"^[-*] \S")
 MENTION = re.compile(r"\bnotebook (\d\d)\b", re.IGNORECASE)
 INTERACT = re.compile(r"(?<![\w.])interact(?:ive|_manual)?\s*\(")
+CHECK = re.compile(r'exercises\.check\(\s*"([^"]*)"')
 
 
 def load(path: Path) -> dict:
@@ -159,6 +168,81 @@ def start_page_problems(nb: dict, names: list[str]) -> list[str]:
     return [f"the start page does not link {n}.ipynb" for n in names if n != START and n not in linked]
 
 
+def tags(cell: dict) -> list[str]:
+    return cell.get("metadata", {}).get("tags", [])
+
+
+def output_text(cell: dict) -> str:
+    """What a code cell's stored outputs say as plain text."""
+    parts = []
+    for out in cell.get("outputs", []):
+        parts.append("".join(out.get("text", "")))
+        parts.append("".join(out.get("data", {}).get("text/plain", "")))
+    return "".join(parts).strip()
+
+
+def exercise_problems(notebooks: dict[str, dict], ids: list[str]) -> list[str]:
+    """Where the exercises ``ids`` are missing or misshapen in ``notebooks``
+    (file stem -> notebook): each id once, in the notebook its number names,
+    in order there; a task, a stub and its folded solution, with the stored
+    outputs "Not answered yet" and "Correct"."""
+    problems = []
+    found: dict[str, list[str]] = {}
+    for name, nb in notebooks.items():
+        cells = nb["cells"]
+        here = []
+        for at, cell in enumerate(cells):
+            if cell["cell_type"] != "code" or not CHECK.search(source(cell)):
+                continue
+            if "solution" in tags(cell):
+                before = cells[at - 1] if at else None
+                stub = before is not None and before["cell_type"] == "code" and "solution" not in tags(before)
+                if not (stub and CHECK.search(source(before))):
+                    problems.append(f"{name}: a solution cell ({CHECK.findall(source(cell))}) does not follow a stub")
+                continue
+            calls = CHECK.findall(source(cell))
+            id = calls[-1]
+            where = f"{name}: exercise {id}"
+            found.setdefault(id, []).append(name)
+            here.append(id)
+            lines = [line for line in source(cell).splitlines() if line.strip()]
+            if len(calls) != 1 or not CHECK.match(lines[-1]):
+                problems.append(f"{where}: the stub's last line is not its one exercises.check call")
+            if "..." not in source(cell):
+                problems.append(f"{where}: the stub has no `...` for the learner to replace")
+            if not output_text(cell).startswith("Not answered yet"):
+                problems.append(f"{where}: the stub's stored output is not 'Not answered yet': "
+                                f"{output_text(cell)[:60]!r}")
+            task = cells[at - 1] if at else None
+            if task is None or task["cell_type"] != "markdown" or not source(task).startswith(f"**Exercise {id}**"):
+                problems.append(f"{where}: no task before the stub (a markdown cell starting "
+                                f"'**Exercise {id}**')")
+            solution = cells[at + 1] if at + 1 < len(cells) else None
+            if solution is None or solution["cell_type"] != "code" or "solution" not in tags(solution):
+                problems.append(f"{where}: the stub is not followed by a cell tagged solution")
+                continue
+            if solution.get("metadata", {}).get("jupyter", {}).get("source_hidden") is not True:
+                problems.append(f"{where}: the solution's source is not hidden (metadata jupyter.source_hidden)")
+            if CHECK.findall(source(solution)) != [id]:
+                problems.append(f"{where}: the solution does not check {id} "
+                                f"(it checks {CHECK.findall(source(solution))})")
+            if not output_text(solution).startswith("Correct"):
+                problems.append(f"{where}: the solution's stored output is not 'Correct': "
+                                f"{output_text(solution)[:60]!r}")
+        for id in here:
+            if id[:2] != name[:2]:
+                problems.append(f"{name}: exercise {id} belongs in notebook {id[:2]}")
+        expected = [id for id in ids if id in here]
+        if here != expected:
+            problems.append(f"{name}: exercises in the order {here}, not the course order {expected}")
+    for id in ids:
+        if len(found.get(id, [])) != 1:
+            places = found.get(id, [])
+            problems.append(f"exercise {id} appears {len(places)} times (in {places}), expected once")
+    problems += [f"{names}: exercise {id} is not one of exercises.ids()" for id, names in found.items() if id not in ids]
+    return problems
+
+
 # ---------------------------------------------------------------- the tests
 NAMES = [p.stem for p in NOTEBOOKS]
 
@@ -182,6 +266,11 @@ def test_links_between_notebooks(path: Path) -> None:
 
 def test_start_page_lists_every_notebook() -> None:
     problems = start_page_problems(load(NOTEBOOK_DIR / f"{START}.ipynb"), NAMES)
+    assert not problems, "\n".join(problems)
+
+
+def test_every_exercise_sits_in_its_notebook_with_its_folded_solution() -> None:
+    problems = exercise_problems({p.stem: load(p) for p in NOTEBOOKS}, exercises.ids())
     assert not problems, "\n".join(problems)
 
 
@@ -267,3 +356,44 @@ def test_the_link_check_finds_broken_and_missing_links(tmp_path: Path) -> None:
 def test_the_start_page_check_finds_a_missing_notebook() -> None:
     page = {"cells": [{"cell_type": "markdown", "source": "[01](01_a.ipynb) [02](02_b.ipynb)"}]}
     assert start_page_problems(page, NAMES_FAKE) == ["the start page does not link 03_c.ipynb"]
+
+
+def _exercise(id: str, output: str = "Not answered yet. Hint: …", answer: str = "Correct: …",
+              hidden: bool | None = True, tag: str = "solution", stub: str = "answer = ...") -> list[dict]:
+    meta = {"tags": [tag]} | ({"jupyter": {"source_hidden": hidden}} if hidden is not None else {})
+    return [
+        {"cell_type": "markdown", "source": f"**Exercise {id}** — a task."},
+        {"cell_type": "code", "metadata": {}, "source": f'{stub}\n\nexercises.check("{id}", answer)',
+         "outputs": [{"output_type": "execute_result", "data": {"text/plain": output}}]},
+        {"cell_type": "code", "metadata": meta, "source": f'answer = 1\n\nexercises.check("{id}", answer)',
+         "outputs": [{"output_type": "execute_result", "data": {"text/plain": answer}}]},
+    ]
+
+
+def test_correct_exercises_pass() -> None:
+    book = {"01_a": {"cells": _exercise("01.1") + _exercise("01.2")}, "02_b": {"cells": _exercise("02.1")}}
+    assert exercise_problems(book, ["01.1", "01.2", "02.1"]) == []
+
+
+@pytest.mark.parametrize(
+    "cells, found",
+    [
+        (_exercise("01.1", output="Correct: …") + _exercise("01.2"), "stub's stored output"),
+        (_exercise("01.1", answer="Not quite: …") + _exercise("01.2"), "solution's stored output"),
+        (_exercise("01.1", hidden=False) + _exercise("01.2"), "not hidden"),
+        (_exercise("01.1", hidden=None) + _exercise("01.2"), "not hidden"),
+        (_exercise("01.1", tag="exercise") + _exercise("01.2"), "not followed by a cell tagged solution"),
+        (_exercise("01.1", stub="answer = 0") + _exercise("01.2"), "no `...`"),
+        (_exercise("01.1")[1:] + _exercise("01.2"), "no task"),
+        (_exercise("01.2") + _exercise("01.1"), "not the course order"),
+        (_exercise("01.1"), "01.2 appears 0 times"),
+        (_exercise("01.1") + _exercise("01.1") + _exercise("01.2"), "01.1 appears 2 times"),
+        (_exercise("01.1") + _exercise("01.2") + _exercise("02.1")[1:], "belongs in notebook 02"),
+        (_exercise("01.1") + _exercise("01.2") + _exercise("01.9"), "not one of exercises.ids()"),
+        (_exercise("01.1") + _exercise("01.2")[:2] + _exercise("01.2")[::2], "does not follow a stub"),
+    ],
+)
+def test_the_exercise_check_finds_each_gap(cells: list[dict], found: str) -> None:
+    book = {"01_a": {"cells": cells}, "02_b": {"cells": _exercise("02.1")}}
+    problems = exercise_problems(book, ["01.1", "01.2", "02.1"])
+    assert any(found in p for p in problems), f"expected a problem about {found!r}, got {problems}"
