@@ -26,7 +26,7 @@ BOOK_NOTEBOOKS  ?= notebooks
 MATHJAX_VERSION := 3.2.2
 MATHJAX         := _build/mathjax/mathjax/tex-mml-chtml.js
 
-.PHONY: lab test install check notebooks bench book lock clean
+.PHONY: lab test install check notebooks bench book student lock clean
 
 install: $(STAMP)
 
@@ -70,6 +70,25 @@ book: $(STAMP) $(MATHJAX)
 	$(PY) -m sphinx -W --keep-going -q -b html -c book -d _build/book_doctrees \
 	  -D course_notebooks=$(abspath $(BOOK_NOTEBOOKS)) _build/book_src _build/book
 	@echo "The book: _build/book/index.html"
+
+# A copy of the notebooks to hand out, in $(STUDENT_DIR) (git-ignored):
+# without the solution cells (tagged solution) and without outputs, nothing
+# executed. nbconvert's preprocessors do it: TagRemovePreprocessor (which
+# --to notebook leaves disabled unless told), ClearOutputPreprocessor, and
+# ClearMetadataPreprocessor for the notebook's saved widget state (it holds
+# the sliders' last figures), keeping the kernelspec and language_info.
+# tests/test_student.py runs this target and executes the copy.
+STUDENT_DIR ?= _build/student
+student: $(STAMP)
+	rm -f $(STUDENT_DIR)/*.ipynb
+	$(PY) -m nbconvert --to notebook --output-dir $(STUDENT_DIR) \
+	  --TagRemovePreprocessor.enabled=True --TagRemovePreprocessor.remove_cell_tags=solution \
+	  --ClearOutputPreprocessor.enabled=True \
+	  --ClearMetadataPreprocessor.enabled=True --ClearMetadataPreprocessor.clear_cell_metadata=False \
+	  --ClearMetadataPreprocessor.preserve_nb_metadata_mask=kernelspec \
+	  --ClearMetadataPreprocessor.preserve_nb_metadata_mask=language_info \
+	  notebooks/*.ipynb
+	@echo "The student copy: $(STUDENT_DIR)/"
 
 # MathJax 3 from the npm registry (npm checks the package's integrity): its
 # combined TeX/MathML component for HTML output, with the fonts, extensions
