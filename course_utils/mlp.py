@@ -127,6 +127,27 @@ def _slot_depths(inputs: Sequence[Sequence[int]]) -> list[int] | None:
     return [depth[i] for i in range(len(inputs))]
 
 
+def _slot_activations(activations: nn.ModuleDict, slots: int) -> list:
+    """σ of each slot, indexed by slot (None: the identity), from the map's ``activations``."""
+    acts: list = [None] * slots
+    for key, act in activations.items():
+        acts[int(key)] = act
+    return acts
+
+
+def _iteration(pre: Callable, slots: Sequence, targets: Sequence[int], acts: Sequence) -> list:
+    """One iteration z ← σ(S z + b) of the slots ``targets``, the others kept (a new list of slots).
+
+    ``pre`` is the storage's ``affine(X, b)``: the pre-activations of the targets,
+    all computed from the old slots before any is replaced. ``RecurrentMap``
+    (notebook 08) calls it too, with a new input slot at every iteration.
+    """
+    slots = list(slots)
+    for i, p in zip(targets, pre(slots, targets)):
+        slots[i] = p if acts[i] is None else acts[i](p)
+    return slots
+
+
 class IteratedMap(nn.Module):
     """``z ← σ(S z + b)`` repeated: an MLP (or any masked net) as one matrix (notebook 07).
 
@@ -226,9 +247,7 @@ class IteratedMap(nn.Module):
             raise ValueError("schedule 'skip' needs a mask without loops (a feed-forward net); this one has a loop")
         op, every = self.operator, range(1, len(self.sizes))
         pre = op.affine(X, list(self.biases.parameters()))
-        acts: list = [None] * len(self.sizes)
-        for key, act in self.activations.items():
-            acts[int(key)] = act
+        acts = _slot_activations(self.activations, len(self.sizes))
         moving = [i for i in every if any(op.inputs[i])]  # reads a slot other than the input
         slots: list = [X] + [None] * len(every)
         states = [slots]
@@ -237,9 +256,7 @@ class IteratedMap(nn.Module):
                 targets = [i for i in every if self.slot_depth[i] == k]
             else:
                 targets = every if k == 1 else moving
-            slots = list(slots)
-            for i, p in zip(targets, pre(slots, targets)):
-                slots[i] = p if acts[i] is None else acts[i](p)
+            slots = _iteration(pre, slots, targets, acts)
             if keep:
                 states.append(slots)
         return states if keep else [slots]
