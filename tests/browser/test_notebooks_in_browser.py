@@ -12,11 +12,18 @@ For each notebook of ``notebooks/`` (found at collection):
    error (see ``BENIGN_CONSOLE``), and every ``interact`` cell shows its
    controls and a figure;
 4. every slider of every ``interact`` is moved with the keyboard (End, or
-   Home when it starts at its maximum), and every dropdown is set to another
-   option: each time the kernel must go idle and the figure must change (it
-   is compared once it has stopped changing); the control is then put back;
+   Home when it starts at its maximum), every dropdown is set to another
+   option and every checkbox is clicked: each time the kernel must go idle
+   and the figure must change (it is compared once it has stopped changing);
+   the control is then put back;
 5. a screenshot of the whole notebook goes to ``screenshots/`` (also when a
    check fails); the copy and its kernel session are deleted.
+
+And one exercise as a learner meets it (``test_an_exercise_in_browser``, in
+``EXERCISE_NOTEBOOK``): in a fresh copy, run the imports; the solution cell
+is folded (a placeholder, no editor), a click unfolds it, Shift+Enter runs it
+and its output says "Correct"; in the stub, the ``...`` is replaced by typing
+a wrong answer (S transposed), Shift+Enter, and the output names the mistake.
 
 To keep the suite short, the notebooks run in several pages of one browser
 at once (``COURSE_E2E_PAGES``, default 8): while one notebook is checked, the
@@ -86,16 +93,24 @@ KERNEL_READY = f"""(codeCells) => {{
     && panel.querySelectorAll('.jp-Notebook .jp-CodeCell').length === codeCells;
 }}"""
 
+# A folded cell (an exercise's solution, its source hidden) shows no prompt
+# and no execution count, only a placeholder: it counts as run once it shows
+# an output (a solution always does).
 RUN_SETTLED = f"""(codeCells) => {{
   const panel = {PANEL};
-  const prompts = [...panel.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')].map(e => e.textContent);
+  const cells = [...panel.querySelectorAll('.jp-Notebook .jp-CodeCell')];
+  const open = cells.filter(c => !c.querySelector('.jp-InputPlaceholder'));
+  const prompts = open.map(c => (c.querySelector('.jp-InputPrompt') || {{textContent: ''}}).textContent);
+  const foldedDone = cells.filter(c => c.querySelector('.jp-InputPlaceholder'))
+    .every(c => c.querySelector('.jp-OutputArea-output'));
   const status = panel.querySelector('.jp-Notebook-ExecutionIndicator').dataset.status;
-  return prompts.length === codeCells && !prompts.some(t => t.includes('*'))
-    && prompts.some(t => /\\d/.test(t)) && status === 'idle';
+  return cells.length === codeCells && !prompts.some(t => t.includes('*'))
+    && prompts.some(t => /\\d/.test(t)) && foldedDone && status === 'idle';
 }}"""
 
 CELLS = f"""() => [...{PANEL}.querySelectorAll('.jp-Notebook .jp-CodeCell')].map(cell => ({{
   prompt: (cell.querySelector('.jp-InputPrompt') || {{textContent: ''}}).textContent.trim(),
+  folded: !!cell.querySelector('.jp-InputPlaceholder'),
   stderr: [...cell.querySelectorAll('.jp-OutputArea-output[data-mime-type="{STDERR}"]')].map(e => e.innerText),
   plain: [...cell.querySelectorAll('.jp-OutputArea-output[data-mime-type="text/plain"]')].map(e => e.innerText),
   text: [...cell.querySelectorAll('.jp-OutputArea-output')].map(e => e.innerText).join('\\n'),
@@ -166,6 +181,9 @@ class NotebookPage:
         notebook.metadata.pop("widgets", None)  # no saved widget state either
         nbformat.write(notebook, lab.root / self.name)
         self.code = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+        # code cells tagged solution: JupyterLab must show them folded
+        self.solutions = [i for i, cell in enumerate(c for c in notebook.cells if c.cell_type == "code")
+                          if "solution" in cell.metadata.get("tags", [])]
         self.problems: list[str] = []  # page errors and console errors, as they come
         self.started = False
         self.meanwhile: Callable[[], None] = lambda: None  # called between steps (the pipeline's poke)
@@ -249,6 +267,13 @@ class NotebookPage:
         for number, (cell, source) in enumerate(zip(cells, self.code), start=1):
             if not source.strip():
                 continue  # Lab does not execute empty cells
+            if number - 1 in self.solutions:  # folded: no prompt, but its output
+                assert cell["folded"], f"code cell {number}, a solution, is not folded:\n{_short(source, 300)}"
+                assert cell["text"].strip().startswith("Correct"), (
+                    f"code cell {number}, a solution, does not show 'Correct': {_short(cell['text'], 300)!r}"
+                )
+                continue
+            assert not cell["folded"], f"code cell {number} is folded but not tagged solution"
             match = re.fullmatch(r"\[(\d+)\]:", cell["prompt"])
             assert match, f"code cell {number} was not executed (prompt {cell['prompt']!r}):\n{_short(source, 300)}"
             counts.append(int(match.group(1)))
@@ -292,13 +317,14 @@ class NotebookPage:
         return self.signature(index)
 
     def exercise_interacts(self) -> int:
-        """Move every slider and dropdown of every interact; return how many."""
+        """Move every slider, dropdown and checkbox of every interact; return how many."""
         boxes = self.page.locator(".jp-NotebookPanel .widget-interact")
         moved = 0
         for index in range(boxes.count()):
             box = boxes.nth(index)
             sliders = box.locator(":scope > .widget-slider .noUi-handle")
             dropdowns = box.locator(":scope > .widget-dropdown select")
+            checkboxes = box.locator(":scope > .widget-checkbox input[type='checkbox']")
             assert sliders.count() + dropdowns.count() > 0, f"interact {index + 1} has neither slider nor dropdown"
             for j in range(sliders.count()):
                 self.move_slider(index, sliders.nth(j))
@@ -306,6 +332,10 @@ class NotebookPage:
                 self.meanwhile()
             for j in range(dropdowns.count()):
                 self.pick_option(index, dropdowns.nth(j))
+                moved += 1
+                self.meanwhile()
+            for j in range(checkboxes.count()):
+                self.toggle(index, checkboxes.nth(j))
                 moved += 1
                 self.meanwhile()
         return moved
@@ -374,6 +404,22 @@ class NotebookPage:
         self.arm(index)
         select.select_option(value=current)
         self.settle(index, f"interact {index + 1}, dropdown {label!r} put back to {current!r}")
+
+    def toggle(self, index: int, checkbox: Any) -> None:
+        """Click the checkbox: the figure must change; click it back."""
+        label = checkbox.locator("xpath=ancestor::div[contains(@class, 'widget-checkbox')][1]").inner_text().strip()
+        label = label or "(no label)"
+        was = checkbox.is_checked()
+        before = self.signature(index)
+        self.arm(index)
+        checkbox.click()
+        what = f"interact {index + 1}, checkbox {label!r} ({was} -> {not was})"
+        assert checkbox.is_checked() != was, f"{what}: the click did not change it"
+        if self.settle(index, what) == before:
+            raise AssertionError(f"{what}: the figure did not change")
+        self.arm(index)
+        checkbox.click()
+        self.settle(index, f"interact {index + 1}, checkbox {label!r} put back to {was}")
 
     # -- the end ---------------------------------------------------------
 
@@ -482,3 +528,90 @@ def test_notebook_in_browser(notebook: Path | None, request: pytest.FixtureReque
         pipeline.release(notebook)
         page.note("screenshot taken, copy and session deleted")
         print(f"{notebook.name}, seconds since its page was opened:", *page.timings, sep="\n  ")
+
+
+# --- one exercise, as a learner meets it ------------------------------------
+
+EXERCISE_NOTEBOOK = "01_linear_operator.ipynb"
+EXERCISE = "01.1"
+# the stub's line with the `...`, and what the learner types over it: S
+# transposed, a mistake the checker names
+STUB_LINE = "return ..."
+WRONG_LINE = "return (Init + Omega * U).T @ X"
+DIAGNOSIS = "transposed"
+CELL_TIMEOUT = 60_000 * SCALE  # ms, for one cell's output to show
+
+
+def exercise_cells(path: Path) -> tuple[int, int, int]:
+    """Indexes (among all cells) of the imports cell, the stub of ``EXERCISE``
+    and its solution, read from the notebook file."""
+    cells = nbformat.read(path, as_version=4).cells
+    imports = next(i for i, c in enumerate(cells) if c.cell_type == "code" and "from course_utils import exercises" in c.source)
+    stub = next(i for i, c in enumerate(cells) if c.cell_type == "code" and f'exercises.check("{EXERCISE}"' in c.source
+                and "solution" not in c.metadata.get("tags", []))
+    solution = stub + 1
+    assert "solution" in cells[solution].metadata.get("tags", []), f"{path.name}: no solution cell after the stub of {EXERCISE}"
+    assert STUB_LINE in cells[stub].source, f"{path.name}: the stub of {EXERCISE} has no line {STUB_LINE!r}"
+    return imports, stub, solution
+
+
+def test_an_exercise_in_browser(lab: Lab, browser: Any, screenshots: Path) -> None:
+    source = NOTEBOOKS / EXERCISE_NOTEBOOK
+    assert source.exists(), f"{source} is missing: the exercise check runs on it"
+    imports, stub, solution = exercise_cells(source)
+    page = NotebookPage(lab, browser, source)  # a fresh copy, outputs cleared
+    p = page.page
+    passed = False
+    try:
+        p.wait_for_function(KERNEL_READY, arg=len(page.code), timeout=RUN_ALL_TIMEOUT, polling=200)
+        cells = p.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell")
+
+        def run(index: int, expect: re.Pattern[str], what: str) -> str:
+            """Shift+Enter in cell ``index`` (its editor has the focus) and
+            wait for an output matching ``expect``; return the output's text."""
+            p.keyboard.press("Shift+Enter")
+            output = cells.nth(index).locator(".jp-OutputArea-output", has_text=expect)
+            try:
+                output.first.wait_for(timeout=CELL_TIMEOUT)
+            except Exception as error:
+                page.assert_clean(what)
+                shown = cells.nth(index).locator(".jp-OutputArea").inner_text()
+                raise AssertionError(f"{what}: no output matching {expect.pattern!r} (shown: {shown!r})") from error
+            return output.first.inner_text()
+
+        cells.nth(imports).locator(".cm-content").click()
+        p.keyboard.press("Shift+Enter")
+        prompt = cells.nth(imports).locator(".jp-InputPrompt", has_text=re.compile(r"\[\d+\]:"))
+        prompt.wait_for(timeout=CELL_TIMEOUT)
+        page.assert_clean("after the imports")
+
+        folded = cells.nth(solution)
+        assert folded.locator(".jp-InputPlaceholder").is_visible(), "the solution is not folded (no placeholder)"
+        assert not folded.locator(".jp-InputArea-editor").is_visible(), "the solution's source shows before the click"
+        folded.locator(".jp-InputPlaceholder .jp-Placeholder-content").click()
+        editor = folded.locator(".jp-InputArea-editor")
+        editor.wait_for(state="visible", timeout=10_000 * SCALE)
+        assert "return (Init + Omega * U) @ X" in editor.inner_text(), "the unfolded solution is not the solution"
+        editor.locator(".cm-content").click()
+        correct = run(solution, re.compile(r"^\s*Correct"), f"the solution of {EXERCISE}")
+        page.note(f"solution: {correct[:60]!r}")
+
+        line = cells.nth(stub).locator(".cm-line", has_text=STUB_LINE)
+        line.click()
+        p.keyboard.press("End")
+        p.keyboard.press("Shift+Home")  # back to the end of the indentation
+        p.keyboard.type(WRONG_LINE)
+        typed = cells.nth(stub).locator(".jp-InputArea-editor").inner_text()
+        assert WRONG_LINE in typed and STUB_LINE not in typed, f"typing went wrong: {typed!r}"
+        wrong = run(stub, re.compile(DIAGNOSIS), f"the stub of {EXERCISE} with a wrong answer")
+        assert wrong.strip().startswith("Not quite"), f"the wrong answer's feedback: {wrong!r}"
+        page.note(f"wrong answer: {wrong[:80]!r}")
+        page.assert_clean("after the exercise")
+        passed = True
+    finally:
+        name = f"{source.stem}-exercise"
+        for old in (screenshots / f"{name}.png", screenshots / f"{name}.FAILED.png"):
+            old.unlink(missing_ok=True)
+        page.screenshot(screenshots / (f"{name}.png" if passed else f"{name}.FAILED.png"))
+        page.close()
+        print(f"{source.name}, exercise {EXERCISE}:", *page.timings, sep="\n  ")
