@@ -9,6 +9,7 @@ The core is a handful of small modules, each readable in one sitting:
     activations   elementwise and per-row activations, input injection, composition
     storage       dense, block and CSR storage of a large masked operator
     mlp           IteratedMap, from_sequential, mlp_mask, random_mask
+    recurrent     RecurrentMap, from_rnn (an RNN: the same map, its input injected)
     data          the seed's data, example data, scikit-learn's digits
     plotting      the figures more than one notebook draws; setup(), the display defaults
 
@@ -24,6 +25,7 @@ from .data import digits_data, example_data, seed_data, seed_generator
 from .exact import Lifting, exact_solution, lift_solve, residual
 from .mlp import IteratedMap, from_sequential, mlp_mask, random_mask
 from .operator import SparseMatrix
+from .recurrent import RecurrentMap, from_rnn
 from .plotting import (
     plot_loss,
     plot_losses,
@@ -57,6 +59,9 @@ __all__ = [
     "from_sequential",
     "mlp_mask",
     "random_mask",
+    # a recurrent network is the same matrix (notebook 08)
+    "RecurrentMap",
+    "from_rnn",
     # data
     "digits_data",
     "example_data",

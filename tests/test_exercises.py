@@ -42,7 +42,7 @@ def T(rows):
 def test_ids_in_course_order_and_enough_per_notebook():
     assert len(IDS) >= 21 and len(set(IDS)) == len(IDS)
     assert IDS == sorted(IDS, key=lambda i: (int(i[:2]), int(i[3:])))
-    for notebook in range(1, 8):
+    for notebook in range(1, 9):
         numbers = [int(i[3:]) for i in IDS if i.startswith(f"{notebook:02d}.")]
         assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) >= 3, (notebook, numbers)
 
@@ -52,7 +52,7 @@ def test_at_least_half_ask_for_code():
 
 
 def test_unknown_id_is_a_value_error_listing_the_ids():
-    for bad in ["08.1", "1.1", "", 1.1, None]:
+    for bad in ["09.1", "1.1", "", 1.1, None]:
         with pytest.raises(ValueError) as info:
             exercises.check(bad, ...)
         assert "01.1" in str(info.value) and IDS[-1] in str(info.value)
@@ -280,6 +280,33 @@ def _from_model(model, identity=True, weight_t=False, transpose=False):
     return S.T if transpose else S
 
 
+def _rnn(S, b, xs, steps=0, inject="before", bias=True, transpose=False):
+    """A learner's loop over the steps of xs (T, n0, m); returns the hidden slot."""
+    n0, S = xs.shape[1], S.T if transpose else S
+    z = torch.zeros(S.shape[0], xs.shape[2])
+    inputs = list(xs)[: len(xs) + steps] if steps < 0 else list(xs) + [torch.zeros_like(xs[0])] * steps
+    if inject == "never":
+        z[:n0] = xs[0]
+    for x in inputs:
+        if inject == "before":
+            z[:n0] = x
+        z = torch.tanh(S @ z + (b if bias else 0))
+        if inject == "after":
+            z[:n0] = x
+    return z[n0:]
+
+
+def _blocks(Omega, sizes, keep, apply_mask=True):
+    s = _slots(sizes)
+    out = torch.zeros_like(Omega)
+    for i in range(len(sizes)):
+        for j in range(len(sizes)):
+            if keep(i, j):
+                rows, cols = slice(s[i], s[i] + sizes[i]), slice(s[j], s[j] + sizes[j])
+                out[rows, cols] = Omega[rows, cols] if apply_mask else 1
+    return out
+
+
 h = 0.01 * math.sqrt(2)
 MISTAKES = [
     # (id, the diagnosis the message must name, the learner's wrong answer)
@@ -376,6 +403,22 @@ MISTAKES = [
     ("07.4", "transposed", lambda model: _from_model(model, transpose=True)),
     ("07.4", "the input's identity missing", lambda model: _from_model(model, identity=False)),
     ("07.4", "each weight transposed", lambda model: _from_model(model, weight_t=True)),
+    ("08.1", "one iteration too few", lambda S, b, xs: _rnn(S, b, xs, steps=-1)),
+    ("08.1", "one iteration too many", lambda S, b, xs: _rnn(S, b, xs, steps=1)),
+    ("08.1", "no injection", lambda S, b, xs: _rnn(S, b, xs, inject="never")),
+    ("08.1", "injected after the update", lambda S, b, xs: _rnn(S, b, xs, inject="after")),
+    ("08.1", "transposed", lambda S, b, xs: _rnn(S, b, xs, transpose=True)),
+    ("08.1", "the bias forgotten", lambda S, b, xs: _rnn(S, b, xs, bias=False)),
+    ("08.2", "the mask not applied", lambda Omega, sizes: _blocks(Omega, sizes, lambda i, j: j >= i, apply_mask=False)),
+    ("08.2", "the diagonal blocks only", lambda Omega, sizes: _blocks(Omega, sizes, lambda i, j: i == j)),
+    ("08.2", "the matrix's diagonal, not the blocks'", lambda Omega, sizes: torch.diag(torch.diag(Omega))),
+    ("08.2", "the feed-forward entries", lambda Omega, sizes: _blocks(Omega, sizes, lambda i, j: j < i)),
+    ("08.3", "rounded", 89),
+    ("08.3", "the read-out forgotten", (32 * 8 + 32 * 32) / 8),
+    ("08.3", "the h←h block not counted", 32),
+    ("08.3", "the MLP's width", 1600 / 74),
+    ("08.4", "the first row", lambda images: images[:, 0:8]),
+    ("08.4", "rows versus columns", lambda images: images[:, [8 * r + 7 for r in range(8)]]),
 ]
 
 
@@ -594,3 +637,42 @@ def test_07_references_against_the_package():
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(4, 6), nn.ReLU(), nn.Linear(6, 5), nn.Tanh(), nn.Linear(5, 3))
     assert torch.allclose(exercises.reference("07.4")(model), cu.from_sequential(model).matrix, atol=1e-6)
+
+
+def test_08_references_against_nn_rnn_and_the_package():
+    from course_utils.lessons import recurrent_is_the_same_matrix as lesson
+    from course_utils.recurrent import rnn_mask
+
+    # 08.1: the hidden slot after T iterations is nn.RNN's h_n, S and b read off from_rnn
+    torch.manual_seed(0)
+    rnn = nn.RNN(5, 7)
+    rmap = cu.from_rnn(rnn)
+    b = torch.cat([torch.zeros(5), rmap.bias.detach()])[:, None]
+    xs = _random(1, 6, 5, 3)  # T = 6 steps of 3 sequences, as columns
+    _, h_n = rnn(xs.transpose(1, 2))
+    assert torch.allclose(exercises.reference("08.1")(rmap.matrix, b, xs), h_n[0].T.detach(), atol=1e-6)
+    # 08.2: an RNN's feedback is its diagonal block; an MLP has none; without its feedback a mask has no loop
+    for sizes in ([3, 4], [2, 3, 3]):
+        assert torch.equal(exercises.reference("08.2")(rnn_mask(sizes), sizes), rnn_mask(sizes) - cu.mlp_mask(sizes))
+    assert not exercises.reference("08.2")(cu.mlp_mask([4, 6, 5, 3]), [4, 6, 5, 3]).any()
+    for seed in range(5):
+        sizes = [2, 3, 3, 2]
+        mask = cu.random_mask(sizes, 20, torch.Generator().manual_seed(seed))
+        feedback = exercises.reference("08.2")(mask, sizes)
+        assert cu.IteratedMap(sizes, mask - feedback).depth is not None
+        assert (cu.IteratedMap(sizes, mask).depth is None) == bool(feedback.any())
+    # 08.3: the budgets the lesson compares
+    width = exercises.reference("08.3")
+    assert math.isclose(width * 18, float(lesson.readout_mask(32).sum()), rel_tol=1e-9)
+    assert lesson.feedforward_width(32) == round(width)
+    # 08.4: the map without h←h answers from the last row only
+    reader = lesson.RowReader(cu.recurrent.RecurrentMap([8, 6, 10], lesson.readout_mask(6, diagonal=False),
+                                                        activations=[nn.Tanh(), None], batch_first=True))
+    images = torch.rand(4, 64, generator=torch.Generator().manual_seed(2))
+    seen = exercises.reference("08.4")(images)
+    other = torch.rand(4, 64, generator=torch.Generator().manual_seed(3))
+    with torch.no_grad():
+        other[:, 56:] = seen  # every other row changed, the last row kept
+        assert torch.allclose(reader(images), reader(other), atol=1e-6)
+        other[:, 56:] += 0.5
+        assert not torch.allclose(reader(images), reader(other), atol=1e-3)
