@@ -7,6 +7,7 @@
     nonlinear_activations              notebook 05
     interim_losses_and_fixed_points    notebook 06
     mlp_as_sparse_map                  notebook 07
+    recurrent_is_the_same_matrix       notebook 08
 
 A notebook imports the core as ``cu`` and its own lesson as ``lesson``::
 
@@ -32,6 +33,7 @@ LESSONS = (
     "nonlinear_activations",
     "interim_losses_and_fixed_points",
     "mlp_as_sparse_map",
+    "recurrent_is_the_same_matrix",
 )
 
 
