@@ -259,8 +259,11 @@ def from_rnn(rnn: nn.Module, *, kind: str = "auto") -> RecurrentMap:
     ``bias_ih + bias_hh`` into the bias vector; every slot gets the RNN's tanh
     or ReLU. The map shares nothing with the RNN. ``from_rnn(rnn)(x, h0)``
     equals ``rnn(x, h0)`` (output and h_n, to rounding: 1e-5 in float32), for
-    any ``batch_first``; an RNN without bias gives a map whose biases stay zero
-    (not trained).
+    any ``batch_first``, and so do the gradients (the map's bias gets the
+    gradient of ``bias_ih`` and of ``bias_hh``). The two biases being one, an
+    optimiser steps their sum once where it steps each of the RNN's: trained,
+    the two drift apart unless the RNN has no bias. An RNN without bias gives a
+    map whose biases stay zero (not trained).
 
     Args:
         rnn: a ``torch.nn.RNN``, one direction, no dropout between layers.
