@@ -46,6 +46,7 @@ __all__ = [
     "compare_masks",
     "explore_recurrent_share",
     "feedforward_width",
+    "last_row_only",
     "plot_accuracies",
     "plot_operator",
     "plot_two_masks",
@@ -231,6 +232,29 @@ def compare_masks(hidden: int = 32, seeds: Sequence[int] = (0, 1, 2), *, epochs:
     return results
 
 
+def last_row_only(width: int = 89, seeds: Sequence[int] = (0, 1, 2), *, epochs: int = 60, lr: float = 0.03,
+                  dtype: torch.dtype = torch.float64) -> list[float]:
+    """Test accuracy of notebook 07's map [8, width, 10] (tanh, then linear)
+    trained on the last row of each digit alone (pixels 56..63), one run per
+    seed, as ``compare_masks`` trains: what the map without h←h can know."""
+    width = check_int(width, "width", minimum=1)
+    epochs = check_int(epochs, "epochs", minimum=1)
+    lr = check_real(lr, "lr", minimum=0.0, strict=True)
+    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence) or not seeds:
+        raise TypeError(f"seeds must be a non-empty list of seeds such as (0, 1, 2), got {describe(seeds)}")
+    x_train, y_train, x_test, y_test = digits_data(dtype)
+    last = slice((ROWS - 1) * PIXELS, ROWS * PIXELS)
+    accuracies = []
+    with single_thread():
+        for seed in seeds:
+            generator = torch.Generator().manual_seed(check_int(seed, "seeds[]", minimum=0))
+            imap = IteratedMap([PIXELS, width, CLASSES], activations=[nn.Tanh(), None], dtype=dtype,
+                               generator=generator)
+            train_map(imap, x_train[:, last], y_train, epochs=epochs, lr=lr)
+            accuracies.append(accuracy(imap, x_test[:, last], y_test))
+    return accuracies
+
+
 def accuracy_table(results: Mapping[str, Mapping[str, Any]], digits: int = 3) -> str:
     """``compare_masks``'s results as a text table: the size of S, the budget,
     the iterations and the test accuracy (mean ± std over the seeds)."""
@@ -339,7 +363,7 @@ def plot_two_masks(hidden: int = 16) -> Figure:
 
 # ------------------------------------------------------------------ the slider
 #: the slider's quicker experiment: width, budget, training images, float32, Adam steps
-SLIDER_HIDDEN, SLIDER_IMAGES, SLIDER_EPOCHS, SLIDER_LR = 16, 600, 40, 0.05
+SLIDER_HIDDEN, SLIDER_IMAGES, SLIDER_EPOCHS, SLIDER_LR = 16, 600, 20, 0.1
 SLIDER_ENTRIES = SLIDER_HIDDEN * SLIDER_HIDDEN  # the whole diagonal block at share 1
 
 
