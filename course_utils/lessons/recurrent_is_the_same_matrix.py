@@ -33,7 +33,6 @@ from torch import nn
 from .._checks import check_int, check_real, describe
 from ..data import digits_data
 from ..mlp import IteratedMap, mlp_mask, random_mask
-from ..plotting import new_axes
 from ..recurrent import RecurrentMap, rnn_mask
 from ..storage import slot_slices
 from .explorer import explorer
@@ -161,7 +160,10 @@ def share_mask(hidden: int, entries: int, share: float, generator: torch.Generat
 
 
 # ------------------------------------------------------------------ the experiment
-LABELS = ("RNN", "no h←h", "MLP (07)", "random")
+def _row_reader(sizes: list[int], mask: torch.Tensor, generator: torch.Generator, dtype: torch.dtype) -> RowReader:
+    """A map of the recurrent layout (tanh on h, y linear) reading digits row by row."""
+    return RowReader(RecurrentMap(sizes, mask, activations=[nn.Tanh(), None], batch_first=True, dtype=dtype,
+                                  generator=generator))
 
 
 def _maps(hidden: int, generator: torch.Generator, dtype: torch.dtype) -> dict[str, nn.Module]:
@@ -170,21 +172,16 @@ def _maps(hidden: int, generator: torch.Generator, dtype: torch.dtype) -> dict[s
     wide = feedforward_width(hidden)
     whole = max(1, round(entries / (ROWS * PIXELS + CLASSES)))  # the MLP's hidden width
     sizes = [PIXELS, hidden, CLASSES]
-    tanh_then_linear = lambda: [nn.Tanh(), None]  # noqa: E731 (fresh modules for each map)
     return {
-        "RNN": RowReader(RecurrentMap(sizes, readout_mask(hidden), activations=tanh_then_linear(), batch_first=True,
-                                      dtype=dtype, generator=generator)),
-        "no h←h": RowReader(RecurrentMap([PIXELS, wide, CLASSES], readout_mask(wide, diagonal=False),
-                                         activations=tanh_then_linear(), batch_first=True, dtype=dtype,
-                                         generator=generator)),
+        "RNN": _row_reader(sizes, readout_mask(hidden), generator, dtype),
+        "no h←h": _row_reader([PIXELS, wide, CLASSES], readout_mask(wide, diagonal=False), generator, dtype),
         "MLP (07)": IteratedMap([ROWS * PIXELS, whole, CLASSES], activations=[nn.Tanh(), None], dtype=dtype,
                                 generator=generator),
-        "random": RowReader(RecurrentMap(sizes, random_mask(sizes, entries, generator), activations=tanh_then_linear(),
-                                         batch_first=True, dtype=dtype, generator=generator)),
+        "random": _row_reader(sizes, random_mask(sizes, entries, generator), generator, dtype),
     }
 
 
-def describe_map(model: nn.Module) -> tuple[int, int, int]:
+def _describe_map(model: nn.Module) -> tuple[int, int, int]:
     """(n, trainable entries of Ω, iterations) of a map of the comparison."""
     if isinstance(model, RowReader):
         return model.rmap.n, model.rmap.operator.entries, ROWS + 1
@@ -226,7 +223,7 @@ def compare_masks(hidden: int = 32, seeds: Sequence[int] = (0, 1, 2), *, epochs:
         for seed in seeds:
             for label, model in _maps(hidden, torch.Generator().manual_seed(seed), dtype).items():
                 train_map(model, x_train, y_train, epochs=epochs, lr=lr)
-                n, entries, iterations = describe_map(model)
+                n, entries, iterations = _describe_map(model)
                 row = results.setdefault(label, {"n": n, "entries": entries, "iterations": iterations, "accuracies": []})
                 row["accuracies"].append(accuracy(model, x_test, y_test))
     return results
@@ -395,8 +392,7 @@ def share_run(share: float = 0.5, seed: int = 0) -> tuple[float, torch.Tensor]:
 def _share_run(share: float, seed: int) -> tuple[float, torch.Tensor]:
     generator = torch.Generator().manual_seed(seed)
     mask = share_mask(SLIDER_HIDDEN, SLIDER_ENTRIES, share, generator)
-    reader = RowReader(RecurrentMap([PIXELS, SLIDER_HIDDEN, CLASSES], mask, activations=[nn.Tanh(), None],
-                                    batch_first=True, dtype=torch.float32, generator=generator))
+    reader = _row_reader([PIXELS, SLIDER_HIDDEN, CLASSES], mask, generator, torch.float32)
     x, y, x_test, y_test = _slider_data()
     with single_thread():
         train_map(reader, x, y, epochs=SLIDER_EPOCHS, lr=SLIDER_LR)
