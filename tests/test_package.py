@@ -58,7 +58,7 @@ def test_import_loads_only_the_core(fresh_import: dict) -> None:
     loaded = set(fresh_import["submodules"])
     assert not {m for m in loaded if m.startswith(("course_utils.lessons", "course_utils.exercises"))}, loaded
     core = {"course_utils." + name for name in
-            ("activations", "data", "exact", "mlp", "operator", "plotting", "setup", "storage", "training", "_checks")}
+            ("activations", "data", "exact", "mlp", "operator", "plotting", "recurrent", "storage", "training", "_checks")}
     assert loaded - {"course_utils"} <= core, f"not core: {sorted(loaded - {'course_utils'} - core)}"
 
 
