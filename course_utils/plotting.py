@@ -458,3 +458,62 @@ def setup(precision: int = 4) -> None:
             "font.size": 10,
         }
     )
+
+
+# ------------------------------------------------------------------ slots
+def subscript(text: str) -> str:
+    """``"h1"`` -> ``"h₁"``: digits as subscripts, for labels in figures."""
+    return text.translate(_SUBSCRIPTS)
+
+
+def draw_slots(ax: Axes, sizes: Sequence[int], names: Sequence[str], linewidth: float = 0.8) -> None:
+    """Lines between the slots of a state cut into ``sizes`` and their
+    ``names`` as ticks at their centres, on both axes (notebooks 07 and 08)."""
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    for edge in starts[1:-1] - 0.5:
+        ax.axhline(edge, color="C1", linewidth=linewidth)
+        ax.axvline(edge, color="C1", linewidth=linewidth)
+    centres = (starts[:-1] + starts[1:]) / 2 - 0.5
+    ax.set_xticks(centres, names)
+    ax.set_yticks(centres, names)
+    ax.tick_params(length=0)
+    ax.grid(False)
+
+
+def plot_slots(imap: Any, names: Sequence[str], block_label: Any) -> Figure:
+    """Init, Ω and S = Init + Ω ⊙ U of a map whose state is cut into slots
+    (an ``IteratedMap`` or a ``RecurrentMap``), the slots drawn and named, each
+    block of the mask labelled ``block_label(i, j)`` (the block reading slot j
+    into slot i) and Init's identity blocks "I" (notebooks 07 and 08).
+
+    Args:
+        imap: the map: its ``sizes``, ``Init``, ``Omega`` and ``matrix`` are drawn.
+        names: one name per slot, e.g. ``["x", "h₁", "h₂", "y"]``.
+        block_label: ``block_label(i, j) -> str`` for a block the mask touches.
+    """
+    sizes = list(imap.sizes)
+    if len(names) != len(sizes):
+        raise ValueError(f"names must name each of the {len(sizes)} slots, got {len(names)} names")
+    with torch.no_grad():
+        panels = {"Init": imap.Init, "Ω": imap.Omega, "S = Init + Ω ⊙ U": imap.matrix}
+    panels = {name: value.detach().cpu().double().numpy() for name, value in panels.items()}
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    slots = [slice(a, b) for a, b in zip(starts[:-1], starts[1:])]
+    centres = (starts[:-1] + starts[1:]) / 2 - 0.5
+    touched = [(i, j) for i, rows in enumerate(slots) for j, cols in enumerate(slots) if panels["Ω"][rows, cols].any()]
+    identity = [(i, i) for i, rows in enumerate(slots) if panels["Init"][rows, rows].any()]
+    fig, axes = _pyplot().subplots(1, 3, figsize=(10.2, 3.7), layout="constrained")
+    for ax, (name, array) in zip(axes, panels.items()):
+        bound = float(np.abs(array).max()) or 1.0
+        cmap, low = ("Greys", 0.0) if name == "Ω" else ("RdBu_r", -bound)
+        ax.imshow(array, cmap=cmap, vmin=low, vmax=bound, interpolation="nearest")
+        draw_slots(ax, sizes, names, linewidth=0.9)
+        ax.set_title(name + (": zero" if name == "Init" and not identity else ""))
+        labels = [] if name == "Ω" else [(block, "I") for block in identity]
+        labels += [] if name == "Init" else [(block, block_label(*block)) for block in touched]
+        for (i, j), text in labels:
+            ax.text(centres[j], centres[i], text, ha="center", va="center", fontsize=9, fontweight="bold",
+                    bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
+    fig.supxlabel("columns: the slot read", fontsize=9)
+    fig.supylabel("rows: the slot written", fontsize=9)
+    return fig

@@ -150,49 +150,22 @@ def _cases_seed_loss():
 
 def _cases_sgd_step():
     X, Y = _seed_data()
+
+    def case(Init, Omega, U, X, Y, lr, k):
+        return dict(Init=Init, Omega=Omega, U=U, X=X, Y=Y, lr=lr, k=k)
+
     return [
-        (
-            "the seed's first step: k = 2, U = 0",
-            dict(
-                Init=0.1 * _randn(40, 3, 3).abs(), Omega=torch.ones(3, 3), U=torch.zeros(3, 3), X=X, Y=Y, lr=0.01, k=2
-            ),
-        ),
-        (
-            "k = 1, a lower-triangular mask",
-            dict(
-                Init=_randn(41, 3, 3, scale=0.1),
-                Omega=torch.tril(torch.ones(3, 3)),
-                U=_randn(42, 3, 3),
-                X=_randn(43, 3, 2),
-                Y=_randn(44, 3, 2),
-                lr=0.1,
-                k=1,
-            ),
-        ),
-        (
-            "k = 3, n = 4, two examples, a random mask",
-            dict(
-                Init=_randn(45, 4, 4, scale=0.1),
-                Omega=_mask(46, 4),
-                U=_randn(47, 4, 4, scale=0.5),
-                X=_randn(48, 4, 2),
-                Y=_randn(49, 4, 2),
-                lr=0.05,
-                k=3,
-            ),
-        ),
-        (
-            "a mask with an empty row",
-            dict(
-                Init=_randn(50, 3, 3, scale=0.1),
-                Omega=_tensor([[1, 1, 0], [0, 0, 0], [1, 0, 1]]),
-                U=_randn(51, 3, 3),
-                X=_randn(52, 3, 1),
-                Y=_randn(53, 3, 1),
-                lr=0.2,
-                k=2,
-            ),
-        ),
+        ("the seed's first step: k = 2, U = 0",
+         case(0.1 * _randn(40, 3, 3).abs(), torch.ones(3, 3), torch.zeros(3, 3), X, Y, lr=0.01, k=2)),
+        ("k = 1, a lower-triangular mask",
+         case(_randn(41, 3, 3, scale=0.1), torch.tril(torch.ones(3, 3)), _randn(42, 3, 3),
+              _randn(43, 3, 2), _randn(44, 3, 2), lr=0.1, k=1)),
+        ("k = 3, n = 4, two examples, a random mask",
+         case(_randn(45, 4, 4, scale=0.1), _mask(46, 4), _randn(47, 4, 4, scale=0.5),
+              _randn(48, 4, 2), _randn(49, 4, 2), lr=0.05, k=3)),
+        ("a mask with an empty row",
+         case(_randn(50, 3, 3, scale=0.1), _tensor([[1, 1, 0], [0, 0, 0], [1, 0, 1]]), _randn(51, 3, 3),
+              _randn(52, 3, 1), _randn(53, 3, 1), lr=0.2, k=2)),
     ]
 
 

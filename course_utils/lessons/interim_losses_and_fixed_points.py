@@ -9,13 +9,12 @@ long run of the unsquared loss and a close look at its last epochs."""
 
 from __future__ import annotations
 
-import ipywidgets as widgets
-import matplotlib.pyplot as plt
-from matplotlib.figure import Figure
-
 from typing import Mapping
 
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 
 from .._checks import check_int, check_real, describe
 from ..data import seed_data

@@ -37,8 +37,8 @@ from scipy.optimize import least_squares
 from .._checks import as_matrix, check_int, check_mask, check_real, describe
 from ..data import seed_data
 from ..exact import lift_solve
-from ..training import unroll
 from ..plotting import basis_labels, plot_trajectory
+from ..training import unroll
 from .explorer import explorer
 
 __all__ = [

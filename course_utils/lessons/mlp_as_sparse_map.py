@@ -27,7 +27,7 @@ from torch.utils.benchmark import Timer
 from .._checks import check_int, check_real, describe
 from ..data import digits_data
 from ..mlp import IteratedMap, mlp_mask, random_mask
-from ..plotting import new_axes
+from ..plotting import draw_slots, new_axes, plot_slots, subscript
 from ..storage import CSR_CROSSOVER, check_sizes, slot_slices
 from .explorer import explorer
 
@@ -202,57 +202,20 @@ def plot_accuracies(results: Mapping[str, Sequence[float]], ax: Axes | None = No
     return ax.figure
 
 
-_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-
-
-def _slot_labels(sizes: Sequence[int]) -> list[str]:
-    """x, h₁, h₂, …, y: the slots' names with subscripts, for figures."""
-    return [name.translate(_SUBSCRIPTS) for name in slot_names(sizes)]
 
 
 def plot_operator(imap: IteratedMap) -> Figure:
-    """Init, Ω and S = Init + Ω ⊙ U of an iterated map, with its slots drawn (notebook 07).
-
-    Lines separate the slots (x, h₁, …, y); ticks name them at their centres;
-    each block of the mask is labelled: W₁, W₂, … for the block of layer l
-    (rows of slot l, columns of slot l - 1), I for the input's identity in Init.
+    """Init, Ω and S = Init + Ω ⊙ U of an MLP's iterated map, its slots x, h₁, …, y
+    drawn and its blocks labelled W₁, W₂, … (layer l: rows of slot l, columns of
+    slot l - 1), I for the input's identity in Init (notebook 07).
 
     Args:
         imap: an ``IteratedMap`` (e.g. ``from_sequential(model)``).
     """
     if not isinstance(imap, IteratedMap):
         raise TypeError(f"imap must be a course_utils.IteratedMap, got {describe(imap)}")
-    sizes, slices = imap.sizes, slot_slices(imap.sizes)
-    with torch.no_grad():
-        panels = {"Init": imap.Init, "Ω": imap.Omega, "S = Init + Ω ⊙ U": imap.matrix}
-    panels = {name: value.detach().cpu().double().numpy() for name, value in panels.items()}
-    centres = [s.start + (s.stop - s.start) / 2 - 0.5 for s in slices]
-    edges = np.cumsum(sizes)[:-1] - 0.5
-    mask = panels["Ω"]
-    fig, axes = plt.subplots(1, 3, figsize=(10.2, 3.7), layout="constrained")
-    for ax, (name, array) in zip(axes, panels.items()):
-        bound = float(np.abs(array).max()) or 1.0
-        cmap, low = ("Greys", 0.0) if name == "Ω" else ("RdBu_r", -bound)
-        ax.imshow(array, cmap=cmap, vmin=low, vmax=bound, interpolation="nearest")
-        for e in edges:
-            ax.axhline(e, color="C1", linewidth=0.9)
-            ax.axvline(e, color="C1", linewidth=0.9)
-        ax.set_xticks(centres, _slot_labels(sizes))
-        ax.set_yticks(centres, _slot_labels(sizes))
-        ax.tick_params(length=0)
-        ax.grid(False)
-        ax.set_title(name)
-        blocks = [((0, 0), "I")] if name != "Ω" else []
-        if name != "Init":
-            blocks += [((i, j), f"W{i}".translate(_SUBSCRIPTS) if j == i - 1 else f"({i},{j})")
-                       for i in range(1, len(sizes)) for j in range(len(sizes))
-                       if mask[slices[i], slices[j]].any()]
-        for (i, j), text in blocks:
-            ax.text(centres[j], centres[i], text, ha="center", va="center", fontsize=10, fontweight="bold",
-                    bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
-    fig.supxlabel("columns: the slot read", fontsize=9)
-    fig.supylabel("rows: the slot written", fontsize=9)
-    return fig
+    names = [subscript(name) for name in slot_names(imap.sizes)]
+    return plot_slots(imap, names, lambda i, j: subscript(f"W{i}") if j == i - 1 else f"({i},{j})")
 
 
 def plot_mask(mask: Any, sizes: Sequence[int], ax: Axes | None = None, title: str = "Ω") -> Figure:
@@ -263,15 +226,7 @@ def plot_mask(mask: Any, sizes: Sequence[int], ax: Axes | None = None, title: st
     mask = np.asarray(mask, dtype=float)
     ax = new_axes(ax, figsize=(3.4, 3.4))
     ax.imshow(mask, cmap="Greys", vmin=0, vmax=1, interpolation="nearest")
-    edges = np.cumsum(sizes)[:-1] - 0.5
-    for e in edges:
-        ax.axhline(e, color="C1", linewidth=0.8)
-        ax.axvline(e, color="C1", linewidth=0.8)
-    centres = [s.start + (s.stop - s.start) / 2 - 0.5 for s in slot_slices(sizes)]
-    names = slot_names(sizes)
-    ax.set_xticks(centres, names)
-    ax.set_yticks(centres, names)
-    ax.grid(False)
+    draw_slots(ax, sizes, slot_names(sizes))
     ax.set_title(f"{title}: {int(mask.sum())} entries of {mask.size}")
     return ax.figure
 

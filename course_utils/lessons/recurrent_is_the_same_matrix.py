@@ -33,6 +33,7 @@ from torch import nn
 from .._checks import check_int, check_real, describe
 from ..data import digits_data
 from ..mlp import IteratedMap, mlp_mask, random_mask
+from ..plotting import draw_slots, plot_slots, subscript
 from ..recurrent import RecurrentMap, rnn_mask
 from ..storage import slot_slices
 from .explorer import explorer
@@ -59,7 +60,6 @@ NOTEBOOK = "08_recurrent_is_the_same_matrix"
 #: an image is read as ROWS steps of PIXELS pixels (scikit-learn's 8 x 8 digits)
 ROWS, PIXELS, CLASSES = 8, 8, 10
 
-_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
 # ------------------------------------------------------------------ reading by rows
@@ -273,7 +273,7 @@ def accuracy_table(results: Mapping[str, Mapping[str, Any]], digits: int = 3) ->
 # ------------------------------------------------------------------ figures
 def _slot_names(sizes: Sequence[int], readout: bool) -> list[str]:
     hidden = len(sizes) - 1 - int(readout)
-    names = ["x"] + (["h"] if hidden == 1 else [f"h{l}".translate(_SUBSCRIPTS) for l in range(1, hidden + 1)])
+    names = ["x"] + (["h"] if hidden == 1 else [subscript(f"h{l}") for l in range(1, hidden + 1)])
     return names + (["y"] if readout else [])
 
 
@@ -293,38 +293,8 @@ def plot_operator(rmap: RecurrentMap, readout: bool = False) -> Figure:
     """
     if not isinstance(rmap, RecurrentMap):
         raise TypeError(f"rmap must be a course_utils.recurrent.RecurrentMap, got {describe(rmap)}")
-    sizes, slices = rmap.sizes, slot_slices(rmap.sizes)
-    names = _slot_names(sizes, bool(readout))
-    with torch.no_grad():
-        panels = {"Init": rmap.Init, "Ω": rmap.Omega, "S = Init + Ω ⊙ U": rmap.matrix}
-    panels = {name: value.detach().cpu().double().numpy() for name, value in panels.items()}
-    centres = [s.start + (s.stop - s.start) / 2 - 0.5 for s in slices]
-    edges = np.cumsum(sizes)[:-1] - 0.5
-    mask = panels["Ω"]
-    fig, axes = plt.subplots(1, 3, figsize=(10.2, 3.7), layout="constrained")
-    for ax, (name, array) in zip(axes, panels.items()):
-        bound = float(np.abs(array).max()) or 1.0
-        cmap, low = ("Greys", 0.0) if name == "Ω" else ("RdBu_r", -bound)
-        ax.imshow(array, cmap=cmap, vmin=low, vmax=bound, interpolation="nearest")
-        for e in edges:
-            ax.axhline(e, color="C1", linewidth=0.9)
-            ax.axvline(e, color="C1", linewidth=0.9)
-        ax.set_xticks(centres, names)
-        ax.set_yticks(centres, names)
-        ax.tick_params(length=0)
-        ax.grid(False)
-        ax.set_title(name + (": zero" if name == "Init" else ""))
-        if name == "Init":
-            continue
-        for i in range(1, len(sizes)):
-            for j in range(len(sizes)):
-                if mask[slices[i], slices[j]].any():
-                    ax.text(centres[j], centres[i], _block_label(i, j, names), ha="center", va="center", fontsize=9,
-                            fontweight="bold", bbox={"boxstyle": "round,pad=0.15", "facecolor": "white",
-                                                     "edgecolor": "none", "alpha": 0.8})
-    fig.supxlabel("columns: the slot read", fontsize=9)
-    fig.supylabel("rows: the slot written", fontsize=9)
-    return fig
+    names = _slot_names(rmap.sizes, bool(readout))
+    return plot_slots(rmap, names, lambda i, j: _block_label(i, j, names))
 
 
 def _draw_mask(ax: plt.Axes, mask: torch.Tensor, sizes: Sequence[int], names: list[str], title: str) -> None:
@@ -334,14 +304,7 @@ def _draw_mask(ax: plt.Axes, mask: torch.Tensor, sizes: Sequence[int], names: li
     for rows in slot_slices(sizes):
         coloured[rows, rows] *= 2  # 2: an entry of a diagonal block
     ax.imshow(coloured, cmap=ListedColormap(["white", "C0", "C3"]), vmin=0, vmax=2, interpolation="nearest")
-    for e in np.cumsum(sizes)[:-1] - 0.5:
-        ax.axhline(e, color="C1", linewidth=0.8)
-        ax.axvline(e, color="C1", linewidth=0.8)
-    centres = [s.start + (s.stop - s.start) / 2 - 0.5 for s in slot_slices(sizes)]
-    ax.set_xticks(centres, names)
-    ax.set_yticks(centres, names)
-    ax.tick_params(length=0)
-    ax.grid(False)
+    draw_slots(ax, sizes, names)
     ax.set_title(title, fontsize=10)
 
 
