@@ -30,7 +30,7 @@ def test_one_example_one_column_per_state():
     np.testing.assert_array_equal(grid, np.hstack([s.numpy() for s in states]))
     labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
     assert labels == ["X", "SX", "S²X"]
-    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["e1", "e2", "e3"]
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["e₁", "e₂", "e₃"]
     plt.close(fig)
 
 
