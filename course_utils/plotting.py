@@ -1,11 +1,15 @@
 """The figures more than one notebook draws.
 
 - ``plot_loss``: one loss curve on a log scale, the stop or divergence marked;
-  ``plot_losses``: several, side by side in one axes;
+  ``plot_losses``: several, side by side in one axes; both draw each run
+  with ``draw_loss_curve``, the one way a ``History`` is drawn;
 - ``plot_matrices``: matrices as annotated heatmaps (Init, Ω, U, S, ...);
 - ``plot_trajectory``: the states ``[Z_0, Z_1, …, Z_k]`` of the iterated map
   side by side, one block of m columns per iteration, so that one sees the
   signal travel through the coordinates (seed data: e₁ → a·e₂ → 2·e₃).
+- ``plot_slots``, ``draw_slots``, ``draw_mask``: a map whose state is cut
+  into slots (notebooks 07 and 08): its matrices, its slots' borders and
+  names, its mask.
 
 Every function returns the matplotlib ``Figure`` it drew on (made with
 ``pyplot``, imported at the first figure, so that a notebook shows it with
@@ -21,13 +25,17 @@ import numpy as np
 import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from ._checks import check_int, describe
 from .operator import SparseMatrix
+from .storage import slot_slices
 from .training import History
 
 #: the smallest value drawn on a log axis (an exact zero loss would vanish)
 LOG_FLOOR = 1e-12
+#: the same floor, under the name the lessons use for their own log axes
+FLOOR = LOG_FLOOR
 
 
 #: fixed margins of a loss curve's own figure (it is redrawn by sliders)
@@ -63,6 +71,49 @@ def new_axes(
     return ax
 
 
+def check_histories(histories: Any) -> Mapping[str, History]:
+    """``histories`` as given, once it is a non-empty dict label -> History."""
+    if not isinstance(histories, Mapping) or not histories:
+        raise TypeError(f"histories must be a non-empty dict label -> History, got {describe(histories)}")
+    for label, history in histories.items():
+        if not isinstance(history, History):
+            raise TypeError(f"histories[{label!r}] must be a History (what train returns), got {describe(history)}")
+    return histories
+
+
+def draw_loss_curve(
+    ax: Axes,
+    history: History,
+    cross: Mapping[str, Any],
+    dot: Mapping[str, Any] | None,
+    **style: Any,
+) -> Line2D:
+    """One run's loss curve on ``ax``, its end marked: the figures' one way
+    of drawing a ``History`` (``plot_loss``, ``plot_losses``, notebook 06's
+    ``plot_zigzag``).
+
+    The finite losses, one per epoch, are one line (``style``: its keywords
+    for ``ax.plot``), floored at ``LOG_FLOOR`` so that a log axis keeps an
+    exact zero. A diverged run ends in a red cross at its last finite loss
+    (``cross``: the cross's size keywords); any other run in a dot
+    (converged) or a square (epochs used up) of the line's colour at its last
+    loss (``dot``: the marker's keywords; None draws no marker). Returns the
+    line.
+    """
+    losses = np.asarray(history.losses, dtype=float)
+    finite = np.isfinite(losses)
+    epochs = np.arange(len(losses))
+    (line,) = ax.plot(epochs[finite], np.maximum(losses[finite], LOG_FLOOR), **style)
+    if finite.any():
+        last = int(epochs[finite][-1])
+        end = [max(losses[last], LOG_FLOOR)]
+        if history.diverged:
+            ax.plot([last], end, "x", color="red", **cross)
+        elif dot is not None:
+            ax.plot([last], end, "o" if history.converged else "s", color=line.get_color(), **dot)
+    return line
+
+
 def plot_loss(
     history: History,
     ax: Axes | None = None,
@@ -79,18 +130,12 @@ def plot_loss(
     if not isinstance(history, History):
         raise TypeError(f"history must be a course_utils.History (what train returns), got {describe(history)}")
     ax = new_axes(ax, margins=LOSS_MARGINS)
-    losses = np.asarray(history.losses, dtype=float)
-    finite = np.isfinite(losses)
-    epochs = np.arange(len(losses))
-    (line,) = ax.plot(epochs[finite], np.maximum(losses[finite], LOG_FLOOR), label=label)
+    line = draw_loss_curve(ax, history, cross={"markersize": 10, "mew": 2}, dot={}, label=label)
     colour = line.get_color()
     stop = history.stop_epoch
     # the note sits left of the stop line, or right of it when that is the axis edge (epoch 0)
     side = {"xytext": (-4, 0), "ha": "right"} if stop > 0 else {"xytext": (4, 0), "ha": "left"}
     if history.diverged:
-        last = int(epochs[finite][-1]) if finite.any() else None
-        if last is not None:
-            ax.plot([last], [max(losses[last], LOG_FLOOR)], "x", color="red", markersize=10, mew=2)
         ax.axvline(stop, color="red", linestyle="--", linewidth=1)
         ax.annotate(
             f"diverged at epoch {stop}",
@@ -98,8 +143,6 @@ def plot_loss(
             textcoords="offset points", **side, color="red",
         )
     else:
-        marker = "o" if history.converged else "s"
-        ax.plot([stop], [max(losses[stop], LOG_FLOOR)], marker, color=colour)
         ax.axvline(stop, color=colour, linestyle="--", linewidth=1, alpha=0.6)
         word = "converged" if history.converged else "stopped"
         ax.annotate(
@@ -319,9 +362,7 @@ def plot_trajectory(
         ax = new_axes(figsize=(min(1.0 + 0.55 * width + 0.6, 11.0), min(1.2 + 0.45 * n, 6.0)))
     else:
         ax = new_axes(ax)
-    finite = grid[np.isfinite(grid)]
-    bound = float(np.abs(finite).max()) if finite.size else 1.0
-    bound = bound if bound > 0 and math.isfinite(bound) else 1.0
+    bound = _bound(grid)
     cmap = _cmap()
     ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, vmin=-bound, vmax=bound, aspect="auto")
     # Grey cells where a state holds nan/inf (the gaps stay white).
@@ -372,10 +413,6 @@ def _cmap():
     return matplotlib.colormaps["RdBu_r"].with_extremes(bad="white")
 
 
-#: the smallest change drawn on a log axis (an exact 0 would vanish)
-FLOOR = 1e-12
-
-
 def light_log_axis(ax: Axes) -> Axes:
     """Plain-text labels at the powers of ten and no minor ticks on a log y axis.
 
@@ -404,23 +441,12 @@ def plot_losses(histories: Mapping[str, History], title: str | None = None, ax: 
         title: the axes' title.
         ax: matplotlib Axes to draw on; a new figure when None.
     """
-    if not isinstance(histories, Mapping) or not histories:
-        raise TypeError(f"histories must be a non-empty dict label -> History, got {describe(histories)}")
-    for label, history in histories.items():
-        if not isinstance(history, History):
-            raise TypeError(f"histories[{label!r}] must be a History (what train returns), got {describe(history)}")
+    check_histories(histories)
     ax = new_axes(ax, figsize=(6.5, 3.5))
     for label, history in histories.items():
-        losses = np.asarray(history.losses, dtype=float)
-        finite = np.isfinite(losses)
-        epochs = np.arange(len(losses))
         word = "diverged" if history.diverged else "converged" if history.converged else "stopped"
-        (line,) = ax.plot(epochs[finite], np.maximum(losses[finite], FLOOR),
-                          label=f"{label}: {word} at {history.stop_epoch}")
-        if finite.any():
-            last = int(epochs[finite][-1])
-            marker, colour = ("x", "red") if history.diverged else ("o" if history.converged else "s", line.get_color())
-            ax.plot([last], [max(losses[last], FLOOR)], marker, color=colour, markersize=6)
+        draw_loss_curve(ax, history, cross={"markersize": 6}, dot={"markersize": 6},
+                        label=f"{label}: {word} at {history.stop_epoch}")
     tols = {h.tol for h in histories.values() if h.tol > 0}
     for tol in tols:
         ax.axhline(tol, color="grey", linestyle=":", linewidth=1)
@@ -466,18 +492,54 @@ def subscript(text: str) -> str:
     return text.translate(_SUBSCRIPTS)
 
 
+def slot_edges(sizes: Sequence[int]) -> list[float]:
+    """Where one slot of a state cut into ``sizes`` ends and the next begins,
+    in image coordinates (row r of an image is centred on r): the slots'
+    borders."""
+    return [rows.stop - 0.5 for rows in slot_slices(sizes)[:-1]]
+
+
+def slot_centres(sizes: Sequence[int]) -> list[float]:
+    """The middle of each slot of a state cut into ``sizes``, in image
+    coordinates: where its name goes."""
+    return [(rows.start + rows.stop) / 2 - 0.5 for rows in slot_slices(sizes)]
+
+
 def draw_slots(ax: Axes, sizes: Sequence[int], names: Sequence[str], linewidth: float = 0.8) -> None:
     """Lines between the slots of a state cut into ``sizes`` and their
     ``names`` as ticks at their centres, on both axes (notebooks 07 and 08)."""
-    starts = np.concatenate([[0], np.cumsum(sizes)])
-    for edge in starts[1:-1] - 0.5:
+    for edge in slot_edges(sizes):
         ax.axhline(edge, color="C1", linewidth=linewidth)
         ax.axvline(edge, color="C1", linewidth=linewidth)
-    centres = (starts[:-1] + starts[1:]) / 2 - 0.5
+    centres = slot_centres(sizes)
     ax.set_xticks(centres, names)
     ax.set_yticks(centres, names)
     ax.tick_params(length=0)
     ax.grid(False)
+
+
+def draw_mask(ax: Axes, mask: Any, sizes: Sequence[int], names: Sequence[str], diagonal: bool = False) -> Axes:
+    """The mask Ω as an image on ``ax``, its slots drawn and named
+    (``draw_slots``; notebooks 07 and 08): its entries black on white, or,
+    with ``diagonal``, the entries of the diagonal blocks (a slot reading
+    itself, such as h←h) red and the others blue."""
+    if isinstance(mask, torch.Tensor):
+        mask = mask.detach().cpu().numpy()
+    array = np.array(mask, dtype=float)
+    if diagonal:
+        for rows in slot_slices(sizes):
+            array[rows, rows] *= 2  # 2: an entry of a diagonal block
+        ax.imshow(array, cmap=_listed(["white", "C0", "C3"]), vmin=0, vmax=2, interpolation="nearest")
+    else:
+        ax.imshow(array, cmap="Greys", vmin=0, vmax=1, interpolation="nearest")
+    draw_slots(ax, sizes, names)
+    return ax
+
+
+def _listed(colours: list[str]):
+    from matplotlib.colors import ListedColormap
+
+    return ListedColormap(colours)
 
 
 def plot_slots(imap: Any, names: Sequence[str], block_label: Any) -> Figure:
@@ -497,9 +559,8 @@ def plot_slots(imap: Any, names: Sequence[str], block_label: Any) -> Figure:
     with torch.no_grad():
         panels = {"Init": imap.Init, "Ω": imap.Omega, "S = Init + Ω ⊙ U": imap.matrix}
     panels = {name: value.detach().cpu().double().numpy() for name, value in panels.items()}
-    starts = np.concatenate([[0], np.cumsum(sizes)])
-    slots = [slice(a, b) for a, b in zip(starts[:-1], starts[1:])]
-    centres = (starts[:-1] + starts[1:]) / 2 - 0.5
+    slots = slot_slices(sizes)
+    centres = slot_centres(sizes)
     touched = [(i, j) for i, rows in enumerate(slots) for j, cols in enumerate(slots) if panels["Ω"][rows, cols].any()]
     identity = [(i, i) for i, rows in enumerate(slots) if panels["Init"][rows, rows].any()]
     fig, axes = _pyplot().subplots(1, 3, figsize=(10.2, 3.7), layout="constrained")

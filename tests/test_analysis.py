@@ -1,8 +1,8 @@
 """The loss, gradient and Hessian at a point, and the plateau (notebook 03).
 
-References: ``train`` itself (its first loss and its first SGD step),
-central finite differences, ``torch.autograd.functional.hessian`` on an
-independently written loss, and the closed-form Hessian at U = 0 derived
+References: the seed's loss and SGD loop written in plain torch
+(``plain_torch``: its first loss and its first step), central finite
+differences, ``torch.autograd.functional.hessian`` on that loss, and the closed-form Hessian at U = 0 derived
 by hand from L(U) = ||Y|| - <Y, U² X>/||Y|| + O(|U|⁴).
 """
 
@@ -19,6 +19,9 @@ import course_utils as cu
 from course_utils.lessons import depth_and_the_saddle as saddle
 from course_utils.lessons.depth_and_the_saddle import CriticalPoint, PlateauSweep
 
+import plain_torch
+from plain_torch import on_row
+
 
 def random_problem(seed: int, n: int = 3, m: int = 2):
     g = torch.Generator().manual_seed(seed)
@@ -30,23 +33,8 @@ def random_problem(seed: int, n: int = 3, m: int = 2):
     return Init, U, X, Y, Omega
 
 
-def tanh_on_row_one(Z: torch.Tensor, k: int) -> torch.Tensor:
-    """An activation with the seed's (Z, k) signature: tanh on row 1 only."""
-    return torch.cat([Z[:1], torch.tanh(Z[1:2]), Z[2:]], dim=0)
-
-
-def reference_loss(Init, Omega, U, X, Y, iterations, activation=None, interim_weight=0.0):
-    """The loss written out independently (no course_utils code)."""
-    S = Init + Omega * U
-    Z = X
-    total = 0.0
-    for k in range(iterations):
-        Z = S @ Z
-        if activation is not None:
-            Z = activation(Z, k)
-        total = total + torch.sqrt(((Y - Z) ** 2).sum())
-    last = torch.sqrt(((Y - Z) ** 2).sum())
-    return last + interim_weight * total if interim_weight else last
+#: an activation with the seed's (Z, k) signature: tanh on row 1 only
+tanh_on_row_one = on_row(1, torch.tanh)
 
 
 SETUPS = [
@@ -59,26 +47,28 @@ SETUPS = [
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 @pytest.mark.parametrize("setup", SETUPS)
-def test_loss_at_equals_first_loss_of_train(seed, setup):
+def test_loss_at_is_the_first_loss_of_the_plain_sgd_loop(seed, setup):
     Init, U, X, Y, Omega = random_problem(seed)
-    S = cu.SparseMatrix(3, Init=Init, Omega=Omega, U=U)
-    expected = cu.train(S, X, Y, epochs=1, tol=0.0, **setup).losses[0]
-    assert float(saddle.loss_at(Init, U, X, Y, Omega=Omega, **setup)) == pytest.approx(expected, rel=1e-12)
+    losses, _ = plain_torch.sgd(Init, Omega, X, Y, U=U, epochs=1, tol=0.0, **setup)
+    assert float(saddle.loss_at(Init, U, X, Y, Omega=Omega, **setup)) == pytest.approx(losses[0], rel=1e-12)
     # and from the SparseMatrix itself (its Init and Omega)
     S = cu.SparseMatrix(3, Init=Init, Omega=Omega, U=U)
-    assert float(saddle.loss_at(S, U, X, Y, **setup)) == pytest.approx(expected, rel=1e-12)
+    assert float(saddle.loss_at(S, U, X, Y, **setup)) == pytest.approx(losses[0], rel=1e-12)
 
 
 @pytest.mark.parametrize("seed", [0, 1])
 @pytest.mark.parametrize("setup", SETUPS)
-def test_gradient_is_what_one_sgd_step_of_train_subtracts(seed, setup):
+def test_gradient_is_what_one_step_of_the_plain_sgd_loop_subtracts(seed, setup):
     Init, U, X, Y, Omega = random_problem(seed)
-    S = cu.SparseMatrix(3, Init=Init, Omega=Omega, U=U)
     lr = 0.01
-    cu.train(S, X, Y, epochs=1, tol=0.0, lr=lr, **setup)
-    step = (U - S.U.detach()) / lr
+    _, stepped = plain_torch.sgd(Init, Omega, X, Y, U=U, epochs=1, tol=0.0, lr=lr, **setup)  # one step
+    step = (U - stepped) / lr
     grad = saddle.gradient_at(Init, U, X, Y, Omega=Omega, **setup)
     torch.testing.assert_close(grad, step, rtol=1e-9, atol=1e-9)
+    # the package's own loop takes the same step
+    S = cu.SparseMatrix(3, Init=Init, Omega=Omega, U=U)
+    cu.train(S, X, Y, epochs=1, tol=0.0, lr=lr, **setup)
+    torch.testing.assert_close(S.U.detach(), stepped, rtol=1e-9, atol=1e-9)
 
 
 @pytest.mark.parametrize("seed", [3, 4, 5])
@@ -92,8 +82,8 @@ def test_gradient_matches_central_finite_differences(seed, setup):
         for j in range(3):
             E = torch.zeros_like(U)
             E[i, j] = h
-            plus = reference_loss(Init, Omega, U + E, X, Y, **setup)
-            minus = reference_loss(Init, Omega, U - E, X, Y, **setup)
+            plus = plain_torch.loss(Init, Omega, U + E, X, Y, **setup)
+            minus = plain_torch.loss(Init, Omega, U - E, X, Y, **setup)
             fd[i, j] = (plus - minus) / (2 * h)
     torch.testing.assert_close(grad, fd, rtol=1e-6, atol=1e-7)
     assert bool((grad[Omega == 0] == 0).all())
@@ -105,7 +95,7 @@ def test_hessian_matches_autograd_functional_hessian_of_reference(seed, setup):
     Init, U, X, Y, Omega = random_problem(seed)
     H = saddle.hessian_at(Init, U, X, Y, Omega=Omega, **setup)
     expected = torch.autograd.functional.hessian(
-        lambda u: reference_loss(Init, Omega, u.reshape(3, 3), X, Y, **setup), U.reshape(-1)
+        lambda u: plain_torch.loss(Init, Omega, u.reshape(3, 3), X, Y, **setup), U.reshape(-1)
     )
     torch.testing.assert_close(H, expected, rtol=1e-9, atol=1e-9)
     torch.testing.assert_close(H, H.T, rtol=1e-9, atol=1e-9)

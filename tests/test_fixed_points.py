@@ -4,7 +4,9 @@ Masks against explicit NumPy arrays; changes and distances against NumPy
 norms; trajectories against hand-written loops; the settling iteration of
 injected chains against what the layout implies (the signal needs one
 iteration per layer); interim losses against the gradient derived by hand
-(∇L = -w e3 e1ᵀ at S = 0) and the condition S Y = Y they impose.
+(∇L = -w e3 e1ᵀ at S = 0) and the condition S Y = Y they impose; the
+figures of notebooks 05 and 06 (the data read back from their lines and
+images) against the runs trained and iterated in plain torch (``plain_torch``).
 """
 
 from __future__ import annotations
@@ -18,8 +20,12 @@ import torch
 
 import course_utils as cu
 from course_utils.lessons import nonlinear_activations as nonlinear
+from course_utils.lessons import interim_losses_and_fixed_points as interim
 from course_utils.lessons.interim_losses_and_fixed_points import explore_interim
 from course_utils.lessons.nonlinear_activations import explore_activation
+
+import plain_torch
+from plain_torch import on_row
 
 
 def e1(n: int) -> torch.Tensor:
@@ -235,17 +241,95 @@ def test_plots_return_figures() -> None:
     plt.close(fig)
 
 
+ELEMENTWISE = {"identity": lambda z: z, "cube": lambda z: z**3, "tanh": torch.tanh, "relu": lambda z: z.clamp(min=0)}
+
+
+def seed_init(init_noise: float, Omega: torch.Tensor) -> torch.Tensor:
+    """The seed's Init (drawn in float32 from the seed's generator, as the seed did), scaled, in float64, on Ω."""
+    return (init_noise * torch.rand((3, 3), generator=cu.seed_generator(), dtype=torch.float32)).double() * Omega
+
+
+def drawn_trajectory(ax) -> tuple[np.ndarray, np.ndarray]:
+    """The states and the target as ``plot_trajectory`` drew them (one column each, seed data):
+    columns 0..k of the image are Z_0..Z_k, then a blank column, then Y."""
+    grid = np.ma.filled(ax.images[0].get_array().astype(float), np.nan)
+    assert np.isnan(grid[:, -2]).all()  # the gap before the target
+    return grid[:, :-2], grid[:, -1]
+
+
+def first_still(states: list[torch.Tensor], atol: float = 1e-9) -> int | None:
+    """The first j after which no state changes by more than atol, or None when the last one does."""
+    changes = [torch.linalg.norm(b - a).item() for a, b in zip(states, states[1:])]
+    still = [j for j in range(len(changes)) if all(c <= atol for c in changes[j:])]
+    return still[0] if still else None
+
+
 @pytest.mark.parametrize("kwargs", [{}, {"activation": "tanh", "extra": 8, "injection": False}, {"extra": 0}])
-def test_explore_activation(kwargs) -> None:
+def test_explore_activation_draws_the_plain_torch_trajectory(kwargs) -> None:
+    """The slider's picture against the chain trained and iterated in plain torch."""
+    settings = {"activation": "cube", "extra": 3, "injection": True, **kwargs}
+    fn = on_row(1, ELEMENTWISE[settings["activation"]])
+    X, Y = cu.seed_data(torch.float64)
+    chain = torch.tensor([[0.0, 0, 0], [1, 0, 0], [0, 1, 0]], dtype=torch.float64)
+    Init = seed_init(0.5, chain)  # notebook 05's chain: init noise 0.5, lr 0.01, 1000 epochs
+    _, U = plain_torch.sgd(Init, chain, X, Y, epochs=1000, lr=0.01, activation=fn)
+    if settings["injection"]:
+        step = lambda Z, k: torch.cat([X[:1], fn(Z, k)[1:]])  # noqa: E731 - σ, then e₁ set back to X
+    else:
+        step = fn
+    expected = plain_torch.trajectory(Init + chain * U, X, 2 + settings["extra"], step)
     fig = explore_activation.figure(**kwargs)
-    assert fig.axes
+    states, target = drawn_trajectory(fig.axes[0])
+    np.testing.assert_allclose(states, torch.cat(expected, dim=1).numpy(), rtol=1e-6, atol=1e-9)
+    np.testing.assert_array_equal(target, Y[:, 0].numpy())
+    settle = first_still(expected)
+    word = f"fixed from iteration {settle}" if settle is not None else "still changing"
+    assert fig.axes[0].get_title().endswith(word), fig.axes[0].get_title()
     plt.close(fig)
 
 
 @pytest.mark.parametrize("kwargs", [{}, {"interim_weight": 0.0, "extra": 8}, {"interim_weight": 2.0, "init_noise": 0.1}])
-def test_explore_interim(kwargs) -> None:
+def test_explore_interim_draws_the_plain_torch_run(kwargs) -> None:
+    """Left, the loss curve; right, the trajectory: both against the seed's
+    problem trained in plain torch with the interim losses (Ω = 1, lr 0.01,
+    at most 401 epochs) and iterated 2 + extra times."""
+    settings = {"interim_weight": 1.0, "extra": 4, "init_noise": 0.0, **kwargs}
+    X, Y = cu.seed_data(torch.float64)
+    ones = torch.ones((3, 3), dtype=torch.float64)
+    Init = seed_init(settings["init_noise"], ones)
+    losses, U = plain_torch.sgd(Init, ones, X, Y, interim_weight=settings["interim_weight"])
     fig = explore_interim.figure(**kwargs)
-    assert len(fig.axes) == 2
+    left, right = fig.axes
+    curve = left.lines[0]
+    np.testing.assert_array_equal(curve.get_xdata(), np.arange(len(losses)))
+    np.testing.assert_allclose(curve.get_ydata(), losses, rtol=1e-9)
+    word = "converged" if losses[-1] <= 0.01 else "stopped"
+    assert f"{word} at epoch {len(losses) - 1}" in [t.get_text() for t in left.texts]
+    states, target = drawn_trajectory(right)
+    expected = plain_torch.trajectory(Init + U, X, 2 + settings["extra"])
+    np.testing.assert_allclose(states, torch.cat(expected, dim=1).numpy(), rtol=1e-6, atol=1e-9)
+    np.testing.assert_array_equal(target, Y[:, 0].numpy())
+    plt.close(fig)
+
+
+def test_plot_zigzag_draws_the_losses_whole_and_up_close() -> None:
+    X, Y = cu.seed_data(torch.float64)
+    ones = torch.ones((3, 3), dtype=torch.float64)
+    long_losses, _ = plain_torch.sgd(seed_init(0.1, ones), ones, X, Y, epochs=200, tol=0.0)
+    runs = {"long": cu.History(losses=long_losses, tol=0.0),
+            "blew up": cu.History(losses=[2.0, 0.0, 5.0, math.inf], diverged=True)}
+    fig = interim.plot_zigzag(runs, window=(100, 140), tol=0.01)
+    whole, close = fig.axes
+    curves = [line for line in whole.lines if not line.get_label().startswith("_")]  # those in the legend
+    np.testing.assert_allclose(curves[0].get_ydata(), long_losses)
+    np.testing.assert_allclose(curves[1].get_ydata(), [2.0, 1e-12, 5.0])  # finite, 0 floored for the log axis
+    cross = [line for line in whole.lines if line.get_marker() == "x"]
+    assert len(cross) == 1 and (cross[0].get_xdata()[0], cross[0].get_ydata()[0]) == (2, 5.0)
+    assert [t.get_text() for t in whole.get_legend().get_texts()] == ["long", "blew up (diverged at epoch 3)"]
+    (up_close,) = [line for line in close.lines if line.get_marker() == "o"]
+    np.testing.assert_array_equal(up_close.get_xdata(), np.arange(100, 141))
+    np.testing.assert_allclose(up_close.get_ydata(), long_losses[100:141])
+    assert up_close.get_color() == curves[0].get_color()
     plt.close(fig)
 
 

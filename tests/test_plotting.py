@@ -14,6 +14,7 @@ import course_utils as cu
 from course_utils.lessons import exact_inverse as exact_inverse
 from course_utils.lessons.exact_inverse import explore_examples
 from course_utils.lessons.linear_operator import explore_training
+from course_utils.plotting import LOG_FLOOR
 
 
 @pytest.fixture(autouse=True)
@@ -117,8 +118,42 @@ def test_plot_matrices_mapping_large_and_digits() -> None:
 
 
 def test_plot_matrices_non_finite_values_draw() -> None:
-    fig = cu.plot_matrices({"M": [[math.inf, 1.0], [math.nan, -2.0]]})
+    """inf and nan are drawn as themselves: the image holds the matrix, the
+    colour scale spans the largest finite |entry| (an inf would blank every
+    other colour), and the cells read inf and nan."""
+    M = np.array([[math.inf, 1.0], [math.nan, -2.0]])
+    fig = cu.plot_matrices({"M": M})
+    ax = fig.axes[0]
+    image = ax.images[0]
+    drawn = image.get_array()
+    np.testing.assert_array_equal(np.ma.getdata(drawn), M)
+    np.testing.assert_array_equal(np.ma.getmaskarray(drawn), ~np.isfinite(M))  # no colour for inf and nan
+    largest = np.abs(M[np.isfinite(M)]).max()
+    assert image.get_clim() == (-largest, largest)
+    assert [t.get_text() for t in ax.texts] == ["inf", "1.00", "nan", "-2.00"]
     fig.canvas.draw()
+
+
+# ------------------------------------------------------------------ plot_losses
+def test_plot_losses_draws_each_run_and_marks_its_end() -> None:
+    """Each curve is the run's finite losses (0 floored for the log axis),
+    ended by a dot (converged), a square (epochs used up) or a red cross at
+    the last finite loss (diverged); the legend gives the stop."""
+    converged, used_up = seed_history(), seed_history(epochs=30)
+    runs = {"seed": converged, "thirty": used_up,
+            "blew up": cu.History(losses=[2.0, 0.0, 5.0, math.nan], diverged=True)}
+    ax = cu.plot_losses(runs).axes[0]
+    curves = [line for line in ax.lines if not line.get_label().startswith("_")]  # those in the legend
+    np.testing.assert_allclose(curves[0].get_ydata(), converged.losses)
+    np.testing.assert_allclose(curves[1].get_ydata(), used_up.losses)
+    np.testing.assert_allclose(curves[2].get_ydata(), [2.0, LOG_FLOOR, 5.0])
+    np.testing.assert_array_equal(curves[2].get_xdata(), [0, 1, 2])
+    ends = [(line.get_marker(), float(line.get_xdata()[0]), float(line.get_ydata()[0])) for line in ax.lines
+            if len(line.get_xdata()) == 1]
+    assert ends == [("o", 206.0, pytest.approx(converged.losses[206])), ("s", 29.0, pytest.approx(used_up.losses[29])),
+                    ("x", 2.0, 5.0)]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "seed: converged at 206", "thirty: stopped at 29", "blew up: diverged at 3"]
 
 
 # ------------------------------------------------------------ figures of notebook 02

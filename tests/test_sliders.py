@@ -12,7 +12,9 @@ every notebook in ``notebooks/``.
 - Each explorer is called, as ``interact`` would, at its defaults, at every
   control's minimum and maximum (every option of a dropdown), at all
   minima and all maxima together, and at a few random settings (seeded):
-  no exception, no warning a learner would see, a Figure with axes.
+  no exception, no warning a learner would see, a Figure whose every axes
+  shows something; and each control changes the figure between its minimum
+  and its maximum.
 - The widgets start at the draw function's keyword defaults.
 """
 
@@ -29,6 +31,7 @@ from typing import Any
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 import torch
 from matplotlib.figure import Figure
@@ -149,9 +152,41 @@ def test_widgets_start_at_the_draw_defaults(name: str) -> None:
     assert all(again[k] is not controls[k] for k in controls), f"{name}: controls() returns the same widgets twice"
 
 
+def _values(data: Any) -> list:
+    """An array as a list that compares equal to an equal array's (nan == nan, rounded to 1e-9)."""
+    array = np.ma.filled(np.ma.asarray(data, dtype=float), np.nan)
+    return np.nan_to_num(array.round(9), nan=1e300, posinf=1e301, neginf=-1e301).tolist()
+
+
+def drawn(fig: Figure) -> list[Any]:
+    """What a figure shows, read back from its artists: per axes its title,
+    tick labels and texts, the data of its lines, the arrays of its images,
+    the places of its patches and collections. Two figures that show the
+    same give equal lists."""
+    shown: list[Any] = [t.get_text() for t in fig.texts]  # the suptitle among them
+    for ax in fig.axes:
+        shown.append((ax.get_title(), ax.get_title(loc="left"), [t.get_text() for t in ax.texts],
+                      [t.get_text() for t in ax.get_xticklabels() + ax.get_yticklabels()]))
+        shown += [(_values(line.get_xdata()), _values(line.get_ydata())) for line in ax.lines]
+        shown += [_values(image.get_array()) for image in ax.images]
+        shown += [_values(patch.get_path().transformed(patch.get_patch_transform()).vertices) for patch in ax.patches]
+        shown += [_values(c.get_offsets()) for c in ax.collections]
+    return shown
+
+
+def shows_something(ax) -> bool:
+    """An axes with data, or at least a text, on it (not a blank frame)."""
+    return bool(ax.lines or ax.images or ax.patches or ax.collections or ax.texts)
+
+
 @pytest.mark.parametrize("name", list(EXPLORERS))
 def test_explorer_draws_at_every_extreme(name: str) -> None:
+    """Every setting draws, renders and warns of nothing; every axes shows
+    something; and every control moves the picture: the figure at a
+    control's minimum differs from the figure at its maximum (a control the
+    explorer ignored would not)."""
     explorer = EXPLORERS[name]
+    pictures: dict[str, list[Any]] = {}
     for values in settings(explorer):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -162,8 +197,11 @@ def test_explorer_draws_at_every_extreme(name: str) -> None:
                 pytest.fail(f"{name}(**{values}) raised {type(error).__name__}: {error}")
             try:
                 assert isinstance(fig, Figure), f"{name}(**{values}) returned {fig!r}, not a Figure"
-                assert len(fig.axes) >= 1, f"{name}(**{values}) drew a figure without axes"
+                assert fig.axes, f"{name}(**{values}) drew a figure without axes"
+                blank = [i for i, ax in enumerate(fig.axes) if ax.get_visible() and ax.axison and not shows_something(ax)]
+                assert not blank, f"{name}(**{values}): axes {blank} show nothing"
                 fig.canvas.draw()  # render it, as the notebook will
+                pictures[repr(sorted(values.items()))] = drawn(fig)
             finally:
                 plt.close("all")
         shown = [
@@ -171,6 +209,9 @@ def test_explorer_draws_at_every_extreme(name: str) -> None:
             if not issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning))
         ]
         assert not shown, f"{name}(**{values}) shows warnings under the figure: {shown}"
+    for key, values in {key: extremes(c) for key, c in explorer.controls().items()}.items():
+        low, high = (repr(sorted({key: v}.items())) for v in (values[0], values[-1]))
+        assert pictures[low] != pictures[high], f"{name}: the figure is the same at {key}={values[0]!r} and {values[-1]!r}"
 
 
 @pytest.mark.parametrize("name", list(EXPLORERS))

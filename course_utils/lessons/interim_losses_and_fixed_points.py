@@ -13,12 +13,11 @@ from typing import Mapping
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
-import numpy as np
 from matplotlib.figure import Figure
 
 from .._checks import check_int, check_real, describe
 from ..data import seed_data
-from ..plotting import FLOOR, light_log_axis, plot_loss, plot_trajectory, state_labels
+from ..plotting import check_histories, draw_loss_curve, light_log_axis, plot_loss, plot_trajectory, state_labels
 from ..training import History
 from .depth_and_the_saddle import gradient_at
 from .explorer import explorer
@@ -82,11 +81,7 @@ def plot_zigzag(histories: Mapping[str, History], window: tuple[int, int] = (250
         window: the first and last epoch of the close-up (0 <= first < last).
         tol: a loss level drawn as a dotted line, or None.
     """
-    if not isinstance(histories, Mapping) or not histories:
-        raise TypeError(f"histories must be a non-empty dict label -> History, got {describe(histories)}")
-    for label, history in histories.items():
-        if not isinstance(history, History):
-            raise TypeError(f"histories[{label!r}] must be a History (what train returns), got {describe(history)}")
+    check_histories(histories)
     if not (isinstance(window, tuple) and len(window) == 2):
         raise TypeError(f"window must be a pair (first, last) of epochs, got {describe(window)}")
     first = check_int(window[0], "window[0]", minimum=0)
@@ -95,21 +90,15 @@ def plot_zigzag(histories: Mapping[str, History], window: tuple[int, int] = (250
     fig, (whole, close) = plt.subplots(1, 2, figsize=(10.4, 3.3), layout="constrained")
     shown = drawn = False  # any finite loss inside the window, any at all
     for label, history in histories.items():
-        losses = np.asarray(history.losses, dtype=float)
-        epochs = np.arange(len(losses))
-        finite = np.isfinite(losses)
         if history.diverged:
             label = f"{label} (diverged at epoch {history.stop_epoch})"
-        (line,) = whole.plot(epochs[finite], np.maximum(losses[finite], FLOOR), linewidth=0.6, label=label)
-        drawn |= bool(finite.any())
-        if history.diverged and finite.any():
-            last_finite = int(epochs[finite][-1])
-            whole.plot([last_finite], [max(losses[last_finite], FLOOR)], "x", color="red", markersize=9, mew=2)
-        part = finite & (epochs >= first) & (epochs <= last)
+        line = draw_loss_curve(whole, history, cross={"markersize": 9, "mew": 2}, dot=None, linewidth=0.6, label=label)
+        epochs, losses = line.get_xdata(), line.get_ydata()  # the finite losses, floored
+        drawn |= len(epochs) > 0
+        part = (epochs >= first) & (epochs <= last)
         if part.any():
             shown = True
-            close.plot(epochs[part], np.maximum(losses[part], FLOOR), "o-", markersize=3, linewidth=0.8,
-                       color=line.get_color(), label=label)
+            close.plot(epochs[part], losses[part], "o-", markersize=3, linewidth=0.8, color=line.get_color(), label=label)
     axes = [ax for ax, data in ((whole, drawn), (close, shown)) if data]  # a log axis needs a positive value
     if not shown:
         close.text(0.5, 0.5, f"no finite loss between epochs {first} and {last}", ha="center", va="center",

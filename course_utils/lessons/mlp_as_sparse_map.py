@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
@@ -27,7 +27,7 @@ from torch.utils.benchmark import Timer
 from .._checks import check_int, check_real, describe
 from ..data import digits_data
 from ..mlp import IteratedMap, mlp_mask, random_mask
-from ..plotting import draw_slots, new_axes, plot_slots, subscript
+from ..plotting import draw_mask, new_axes, plot_slots, slot_centres, slot_edges, subscript
 from ..storage import CSR_CROSSOVER, check_sizes, slot_slices
 from .explorer import explorer
 
@@ -49,6 +49,8 @@ __all__ = [
     "single_thread",
     "slot_names",
     "step_times",
+    "train_and_test",
+    "training_digits",
     "train_map",
 ]
 
@@ -86,21 +88,29 @@ def _check_batch(x: Any, y: Any = None) -> None:
         raise ValueError(f"y must hold one label per row of x ({x.shape[0]}), got {y.shape[0]} labels")
 
 
+def _accuracies(label: Any, values: Any) -> np.ndarray:
+    """One mask's accuracies as a NumPy array of at least one number."""
+    try:
+        array = np.asarray(values, dtype=float).ravel()
+    except (TypeError, ValueError):
+        array = np.empty(0)
+    if isinstance(values, (str, bytes)) or array.size == 0:
+        raise TypeError(f"results[{label!r}] must be a non-empty list of accuracies, got {describe(values)}")
+    return array
+
+
 def _check_results(results: Any) -> dict[str, np.ndarray]:
     """label -> accuracies, as NumPy arrays (at least one number each)."""
     if not isinstance(results, Mapping) or not results:
         raise TypeError(f"results must be a non-empty dict label -> accuracies (what compare_masks returns), "
                         f"got {describe(results)}")
-    checked = {}
-    for label, values in results.items():
-        try:
-            array = np.asarray(values, dtype=float).ravel()
-        except (TypeError, ValueError):
-            array = np.empty(0)
-        if isinstance(values, (str, bytes)) or array.size == 0:
-            raise TypeError(f"results[{label!r}] must be a non-empty list of accuracies, got {describe(values)}")
-        checked[str(label)] = array
-    return checked
+    return {str(label): _accuracies(label, values) for label, values in results.items()}
+
+
+def _check_seeds(seeds: Any) -> list[int]:
+    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence) or not seeds:
+        raise TypeError(f"seeds must be a non-empty list of seeds such as (0, 1, 2), got {describe(seeds)}")
+    return [check_int(s, "seeds[]", minimum=0) for s in seeds]
 
 
 def train_map(imap: nn.Module, x: torch.Tensor, y: torch.Tensor, *, epochs: int = 100, lr: float = 0.02,
@@ -161,29 +171,105 @@ def compare_masks(sizes: Sequence[int] = (64, 32, 32, 10), seeds: Sequence[int] 
     Returns ``{"MLP mask": [accuracy per seed], "random mask": [...]}``.
     """
     sizes = check_sizes(sizes)
-    x_train, y_train, x_test, y_test = digits_data(dtype)
     entries = int(mlp_mask(sizes).sum().item())
-    results: dict[str, list[float]] = {"MLP mask": [], "random mask": []}
+
+    def maps(seed: int) -> dict[str, nn.Module]:
+        mlp, rnd = torch.Generator().manual_seed(seed), torch.Generator().manual_seed(seed)
+        return {"MLP mask": IteratedMap(sizes, mlp_mask(sizes), dtype=dtype, generator=mlp),
+                "random mask": IteratedMap(sizes, random_mask(sizes, entries, rnd), dtype=dtype, generator=rnd)}
+
+    runs = train_and_test(maps, seeds, training_digits(dtype=dtype), epochs=epochs, lr=lr)
+    return {label: [accuracy_ for _, accuracy_ in trained] for label, trained in runs.items()}
+
+
+def training_digits(images: int | None = None, dtype: torch.dtype = torch.float64) -> tuple[torch.Tensor, ...]:
+    """``digits_data(dtype)`` with its first ``images`` training images only
+    (default all): ``x_train, y_train, x_test, y_test`` (notebooks 07 and 08;
+    cached, the tensors shared)."""
+    if images is not None:
+        images = check_int(images, "images", minimum=1)
+    return _training_digits(images, dtype)
+
+
+@lru_cache(maxsize=8)
+def _training_digits(images: int | None, dtype: torch.dtype) -> tuple[torch.Tensor, ...]:
+    x_train, y_train, x_test, y_test = digits_data(dtype)
+    if images is not None and images > len(y_train):
+        raise ValueError(f"images must be at most the {len(y_train)} training images, got {images}")
+    return x_train[:images], y_train[:images], x_test, y_test
+
+
+def train_and_test(make_maps: Callable[[int], Mapping[str, nn.Module]], seeds: Sequence[int],
+                   data: Sequence[torch.Tensor], *, epochs: int, lr: float) -> dict[str, list[tuple[nn.Module, float]]]:
+    """The comparisons of notebooks 07 and 08: for each seed, every map
+    ``make_maps(seed)`` returns (label -> map), trained by ``train_map`` (Adam,
+    ``epochs`` full-batch steps, ``lr``) and tested, on one thread
+    (``single_thread``).
+
+    Args:
+        make_maps: seed -> {label: untrained map}, its random draws made from that seed.
+        seeds: one training run of every map per seed.
+        data: (x_train, y_train, x_test, y_test), images as rows (``training_digits``).
+
+    Returns ``{label: [(trained map, test accuracy), one per seed]}``.
+    """
+    seeds = _check_seeds(seeds)
+    epochs = check_int(epochs, "epochs", minimum=1)
+    lr = check_real(lr, "lr", minimum=0.0, strict=True)
+    x_train, y_train, x_test, y_test = data
+    runs: dict[str, list[tuple[nn.Module, float]]] = {}
     with single_thread():
         for seed in seeds:
-            for label in results:
-                generator = torch.Generator().manual_seed(check_int(seed, "seeds[]", minimum=0))
-                mask = mlp_mask(sizes) if label == "MLP mask" else random_mask(sizes, entries, generator)
-                imap = IteratedMap(sizes, mask, dtype=dtype, generator=generator)
-                train_map(imap, x_train, y_train, epochs=epochs, lr=lr)
-                results[label].append(accuracy(imap, x_test, y_test))
-    return results
+            for label, model in make_maps(seed).items():
+                train_map(model, x_train, y_train, epochs=epochs, lr=lr)
+                runs.setdefault(label, []).append((model, accuracy(model, x_test, y_test)))
+    return runs
 
 
-def accuracy_table(results: Mapping[str, Sequence[float]], digits: int = 3) -> str:
-    """``results`` (label -> accuracies) as a text table: mean ± std per label."""
-    results = _check_results(results)
+#: the columns a row of notebook 08's ``compare_masks`` adds: header, width, cell
+ROW_COLUMNS = (
+    ("S", 9, lambda row: f"{row['n']} x {row['n']}"),
+    ("entries", 8, lambda row: str(row["entries"])),
+    ("iterations", 11, lambda row: str(row["iterations"])),
+)
+
+
+def accuracy_table(results: Mapping[str, Any], digits: int = 3) -> str:
+    """Test accuracies as a text table, one line per mask: the mean ± std
+    over the runs and the number of runs (notebooks 07 and 08).
+
+    Args:
+        results: label -> accuracies (notebook 07's ``compare_masks``), or
+            label -> row ``{"n", "entries", "iterations", "accuracies"}``
+            (notebook 08's), whose size of S, trainable entries and iterations
+            get columns of their own.
+        digits: decimals of the accuracies.
+    """
+    if not isinstance(results, Mapping) or not results:
+        raise TypeError(f"results must be a non-empty dict label -> accuracies (what compare_masks returns), "
+                        f"got {describe(results)}")
     digits = check_int(digits, "digits", minimum=0, maximum=12)
-    width = max(len(label) for label in results)
-    lines = [f"{'mask':<{width}}  test accuracy (mean ± std)  runs"]
-    for label, values in results.items():
+    rows = {}
+    for label, row in results.items():
+        if isinstance(row, Mapping):
+            if not {"n", "entries", "iterations", "accuracies"} <= set(row):
+                raise TypeError(f"results[{label!r}] must be a row of compare_masks, got {describe(row)}")
+            rows[str(label)] = ([cell(row) for _, _, cell in ROW_COLUMNS], _accuracies(label, row["accuracies"]))
+        else:
+            rows[str(label)] = ([], _accuracies(label, row))
+    columns = ROW_COLUMNS if any(cells for cells, _ in rows.values()) else ()
+    if any(len(cells) != len(columns) for cells, _ in rows.values()):
+        raise TypeError("results must be all lists of accuracies or all rows of compare_masks, not a mix")
+    width = max(len(label) for label in [*rows, "mask"]) + 1
+
+    def line(label: str, cells: Sequence[str], accuracies: str) -> str:
+        middle = "".join(f"{cell:>{size}} " for cell, (_, size, _) in zip(cells, columns))
+        return f"{label:<{width}} {middle}{'  ' if columns else ''}{accuracies}"
+
+    lines = [line("mask", [header for header, _, _ in columns], "test accuracy (mean ± std)  runs")]
+    for label, (cells, values) in rows.items():
         std = values.std(ddof=1) if len(values) > 1 else 0.0
-        lines.append(f"{label:<{width}}  {values.mean():.{digits}f} ± {std:.{digits}f}{'':14}{len(values)}")
+        lines.append(line(label, cells, f"{values.mean():.{digits}f} ± {std:.{digits}f}{'':14}{len(values)}"))
     return "\n".join(lines)
 
 
@@ -200,8 +286,6 @@ def plot_accuracies(results: Mapping[str, Sequence[float]], ax: Axes | None = No
     ax.set_ylabel("test accuracy")
     ax.set_title(title or "digits: same number of trainable entries")
     return ax.figure
-
-
 
 
 def plot_operator(imap: IteratedMap) -> Figure:
@@ -224,9 +308,7 @@ def plot_mask(mask: Any, sizes: Sequence[int], ax: Axes | None = None, title: st
     if isinstance(mask, torch.Tensor):
         mask = mask.detach().cpu().numpy()
     mask = np.asarray(mask, dtype=float)
-    ax = new_axes(ax, figsize=(3.4, 3.4))
-    ax.imshow(mask, cmap="Greys", vmin=0, vmax=1, interpolation="nearest")
-    draw_slots(ax, sizes, slot_names(sizes))
+    ax = draw_mask(new_axes(ax, figsize=(3.4, 3.4)), mask, sizes, slot_names(sizes))
     ax.set_title(f"{title}: {int(mask.sum())} entries of {mask.size}")
     return ax.figure
 
@@ -243,25 +325,34 @@ def plot_states(states: Sequence[torch.Tensor], sizes: Sequence[int], title: str
     bound = max(float(np.abs(a).max()) for a in arrays) or 1.0
     fig, axes = plt.subplots(1, len(arrays), figsize=(1.3 * len(arrays) + 0.8, 3.4), layout="constrained",
                              sharey=True, squeeze=False)
-    centres = [s.start + (s.stop - s.start) / 2 - 0.5 for s in slot_slices(sizes)]
-    names = slot_names(sizes)
     for k, (ax, a) in enumerate(zip(axes[0], arrays)):
         ax.imshow(a, cmap="RdBu_r", vmin=-bound, vmax=bound, aspect="auto", interpolation="nearest")
-        for e in np.cumsum(sizes)[:-1] - 0.5:
-            ax.axhline(e, color="black", linewidth=0.6)
+        for edge in slot_edges(sizes):
+            ax.axhline(edge, color="black", linewidth=0.6)
         ax.set_title(f"z_{k}")
         ax.set_xticks([])
         ax.grid(False)
-    axes[0][0].set_yticks(centres, names)
+    axes[0][0].set_yticks(slot_centres(sizes), slot_names(sizes))
     if title:
         fig.suptitle(title)
     return fig
 
 
-def slot_names(sizes: Sequence[int]) -> list[str]:
-    """x, h1, h2, …, y: the names of the slots."""
+def slot_names(sizes: Sequence[int], readout: bool = True, numbered: bool = True) -> list[str]:
+    """The names of the slots (notebooks 07 and 08): x, the input; h1, h2, …,
+    the hidden slots; y, the last slot, with ``readout`` (without, the last
+    slot is the last hidden one, as in a stack of recurrent layers).
+
+    Args:
+        sizes: the slots' sizes.
+        readout: the last slot is the read-out y.
+        numbered: a lone hidden slot is h1 too (an MLP's layers are numbered:
+            W1 writes h1); False names it h (an Elman layer's W_ih, W_hh).
+    """
     sizes = check_sizes(sizes)
-    return ["x"] + [f"h{i}" for i in range(1, len(sizes) - 1)] + ["y"]
+    hidden = len(sizes) - 1 - int(bool(readout))
+    names = ["h"] if hidden == 1 and not numbered else [f"h{i}" for i in range(1, hidden + 1)]
+    return ["x"] + names + (["y"] if readout else [])
 
 
 def settled_slots(states: Sequence[torch.Tensor], sizes: Sequence[int], atol: float = 1e-6) -> str:
@@ -429,10 +520,6 @@ NOTEBOOK = "07_mlp_as_sparse_map"
 TRAIN_IMAGES, EPOCHS, LR = 600, 30, 0.05
 
 
-@lru_cache(maxsize=4)
-def _data() -> tuple[torch.Tensor, ...]:
-    x_train, y_train, x_test, y_test = digits_data(torch.float32)
-    return x_train[:TRAIN_IMAGES], y_train[:TRAIN_IMAGES], x_test, y_test
 
 
 #: training steps timed per run of the slider (after two warm-up steps)
@@ -473,7 +560,7 @@ def _mask_run(hidden: int, density: float, random: bool, seed: int) -> tuple[flo
     else:
         mask = mlp_mask(sizes)
     imap = IteratedMap(sizes, mask, dtype=torch.float32, generator=generator)
-    x, y, x_test, y_test = _data()
+    x, y, x_test, y_test = training_digits(TRAIN_IMAGES, torch.float32)
     with single_thread():
         train_map(imap, x, y, epochs=EPOCHS, lr=LR)
         test_accuracy = accuracy(imap, x_test, y_test)

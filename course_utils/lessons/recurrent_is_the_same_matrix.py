@@ -20,24 +20,22 @@ feed-forward blocks h←x and y←h.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, Mapping, Sequence
+from typing import Any, Sequence
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
-import numpy as np
 import torch
-from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from torch import nn
 
 from .._checks import check_int, check_real, describe
-from ..data import digits_data
 from ..mlp import IteratedMap, mlp_mask, random_mask
-from ..plotting import draw_slots, plot_slots, subscript
+from ..plotting import draw_mask, plot_slots, subscript
 from ..recurrent import RecurrentMap, rnn_mask
 from ..storage import slot_slices
 from .explorer import explorer
-from .mlp_as_sparse_map import accuracy, plot_accuracies, single_thread, train_map
+from .mlp_as_sparse_map import (accuracy, accuracy_table, plot_accuracies, single_thread, slot_names, train_and_test,
+                                train_map, training_digits)
 
 __all__ = [
     "RowReader",
@@ -209,23 +207,13 @@ def compare_masks(hidden: int = 32, seeds: Sequence[int] = (0, 1, 2), *, epochs:
     Returns ``{label: {"n": …, "entries": …, "iterations": …, "accuracies": [one per seed]}}``.
     """
     hidden = check_int(hidden, "hidden", minimum=1)
-    epochs = check_int(epochs, "epochs", minimum=1)
-    lr = check_real(lr, "lr", minimum=0.0, strict=True)
-    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence) or not seeds:
-        raise TypeError(f"seeds must be a non-empty list of seeds such as (0, 1, 2), got {describe(seeds)}")
-    seeds = [check_int(s, "seeds[]", minimum=0) for s in seeds]
-    x_train, y_train, x_test, y_test = digits_data(dtype)
-    if images is not None:
-        images = check_int(images, "images", minimum=1, maximum=len(y_train))
-        x_train, y_train = x_train[:images], y_train[:images]
+    runs = train_and_test(lambda seed: _maps(hidden, torch.Generator().manual_seed(seed), dtype), seeds,
+                          training_digits(images, dtype), epochs=epochs, lr=lr)
     results: dict[str, dict[str, Any]] = {}
-    with single_thread():
-        for seed in seeds:
-            for label, model in _maps(hidden, torch.Generator().manual_seed(seed), dtype).items():
-                train_map(model, x_train, y_train, epochs=epochs, lr=lr)
-                n, entries, iterations = _describe_map(model)
-                row = results.setdefault(label, {"n": n, "entries": entries, "iterations": iterations, "accuracies": []})
-                row["accuracies"].append(accuracy(model, x_test, y_test))
+    for label, trained in runs.items():
+        n, entries, iterations = _describe_map(trained[0][0])
+        results[label] = {"n": n, "entries": entries, "iterations": iterations,
+                          "accuracies": [accuracy_ for _, accuracy_ in trained]}
     return results
 
 
@@ -235,48 +223,18 @@ def last_row_only(width: int = 89, seeds: Sequence[int] = (0, 1, 2), *, epochs: 
     trained on the last row of each digit alone (pixels 56..63), one run per
     seed, as ``compare_masks`` trains: what the map without h←h can know."""
     width = check_int(width, "width", minimum=1)
-    epochs = check_int(epochs, "epochs", minimum=1)
-    lr = check_real(lr, "lr", minimum=0.0, strict=True)
-    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence) or not seeds:
-        raise TypeError(f"seeds must be a non-empty list of seeds such as (0, 1, 2), got {describe(seeds)}")
-    x_train, y_train, x_test, y_test = digits_data(dtype)
+    x_train, y_train, x_test, y_test = training_digits(dtype=dtype)
     last = slice((ROWS - 1) * PIXELS, ROWS * PIXELS)
-    accuracies = []
-    with single_thread():
-        for seed in seeds:
-            generator = torch.Generator().manual_seed(check_int(seed, "seeds[]", minimum=0))
-            imap = IteratedMap([PIXELS, width, CLASSES], activations=[nn.Tanh(), None], dtype=dtype,
-                               generator=generator)
-            train_map(imap, x_train[:, last], y_train, epochs=epochs, lr=lr)
-            accuracies.append(accuracy(imap, x_test[:, last], y_test))
-    return accuracies
 
+    def maps(seed: int) -> dict[str, nn.Module]:
+        return {"last row": IteratedMap([PIXELS, width, CLASSES], activations=[nn.Tanh(), None], dtype=dtype,
+                                        generator=torch.Generator().manual_seed(seed))}
 
-def accuracy_table(results: Mapping[str, Mapping[str, Any]], digits: int = 3) -> str:
-    """``compare_masks``'s results as a text table: the size of S, the budget,
-    the iterations and the test accuracy (mean ± std over the seeds)."""
-    if not isinstance(results, Mapping) or not results:
-        raise TypeError(f"results must be what compare_masks returns, got {describe(results)}")
-    digits = check_int(digits, "digits", minimum=0, maximum=12)
-    lines = [f"{'mask':<9} {'S':>9} {'entries':>8} {'iterations':>11}   test accuracy (mean ± std)  runs"]
-    for label, row in results.items():
-        if not isinstance(row, Mapping) or not {"n", "entries", "iterations", "accuracies"} <= set(row):
-            raise TypeError(f"results[{label!r}] must be a row of compare_masks, got {describe(row)}")
-        values = np.asarray(row["accuracies"], dtype=float)
-        std = values.std(ddof=1) if len(values) > 1 else 0.0
-        size = f"{row['n']} x {row['n']}"
-        lines.append(f"{label:<9} {size:>9} {row['entries']:>8} {row['iterations']:>11}   "
-                     f"{values.mean():.{digits}f} ± {std:.{digits}f}{'':14}{len(values)}")
-    return "\n".join(lines)
+    runs = train_and_test(maps, seeds, (x_train[:, last], y_train, x_test[:, last], y_test), epochs=epochs, lr=lr)
+    return [accuracy_ for _, accuracy_ in runs["last row"]]
 
 
 # ------------------------------------------------------------------ figures
-def _slot_names(sizes: Sequence[int], readout: bool) -> list[str]:
-    hidden = len(sizes) - 1 - int(readout)
-    names = ["x"] + (["h"] if hidden == 1 else [subscript(f"h{l}") for l in range(1, hidden + 1)])
-    return names + (["y"] if readout else [])
-
-
 def _block_label(i: int, j: int, names: list[str]) -> str:
     """W_ih and W_hh for the one hidden slot h of an Elman layer; "i←j" for any other block."""
     if names[i] == "h" and names[j] in ("x", "h"):
@@ -293,19 +251,8 @@ def plot_operator(rmap: RecurrentMap, readout: bool = False) -> Figure:
     """
     if not isinstance(rmap, RecurrentMap):
         raise TypeError(f"rmap must be a course_utils.recurrent.RecurrentMap, got {describe(rmap)}")
-    names = _slot_names(rmap.sizes, bool(readout))
+    names = [subscript(name) for name in slot_names(rmap.sizes, bool(readout), numbered=False)]
     return plot_slots(rmap, names, lambda i, j: _block_label(i, j, names))
-
-
-def _draw_mask(ax: plt.Axes, mask: torch.Tensor, sizes: Sequence[int], names: list[str], title: str) -> None:
-    """Ω with its diagonal-block entries in red, the others in blue, slots drawn."""
-    array = mask.detach().cpu().numpy()
-    coloured = array.copy()
-    for rows in slot_slices(sizes):
-        coloured[rows, rows] *= 2  # 2: an entry of a diagonal block
-    ax.imshow(coloured, cmap=ListedColormap(["white", "C0", "C3"]), vmin=0, vmax=2, interpolation="nearest")
-    draw_slots(ax, sizes, names)
-    ax.set_title(title, fontsize=10)
 
 
 def plot_two_masks(hidden: int = 16) -> Figure:
@@ -314,10 +261,11 @@ def plot_two_masks(hidden: int = 16) -> Figure:
     hidden = check_int(hidden, "hidden", minimum=1)
     fig, axes = plt.subplots(1, 2, figsize=(7.6, 3.8), layout="constrained", width_ratios=[90, 34])
     mlp_sizes, rnn_sizes = [ROWS * PIXELS, hidden, CLASSES], [PIXELS, hidden, CLASSES]
-    _draw_mask(axes[0], mlp_mask(mlp_sizes), mlp_sizes, ["x", "h", "y"],
-               f"MLP (07): the whole image, {int(mlp_mask(mlp_sizes).sum())} entries")
-    _draw_mask(axes[1], readout_mask(hidden), rnn_sizes, ["x", "h", "y"],
-               f"RNN: one row per step,\n{_entries(hidden)} entries")
+    titles = (f"MLP (07): the whole image, {int(mlp_mask(mlp_sizes).sum())} entries",
+              f"RNN: one row per step,\n{_entries(hidden)} entries")
+    for ax, mask, sizes, title in zip(axes, (mlp_mask(mlp_sizes), readout_mask(hidden)), (mlp_sizes, rnn_sizes), titles):
+        draw_mask(ax, mask, sizes, slot_names(sizes, numbered=False), diagonal=True)
+        ax.set_title(title, fontsize=10)
     return fig
 
 
@@ -325,12 +273,6 @@ def plot_two_masks(hidden: int = 16) -> Figure:
 #: the slider's quicker experiment: width, budget, training images, float32, Adam steps
 SLIDER_HIDDEN, SLIDER_IMAGES, SLIDER_EPOCHS, SLIDER_LR = 16, 600, 20, 0.1
 SLIDER_ENTRIES = SLIDER_HIDDEN * SLIDER_HIDDEN  # the whole diagonal block at share 1
-
-
-@lru_cache(maxsize=2)
-def _slider_data() -> tuple[torch.Tensor, ...]:
-    x_train, y_train, x_test, y_test = digits_data(torch.float32)
-    return x_train[:SLIDER_IMAGES], y_train[:SLIDER_IMAGES], x_test, y_test
 
 
 def share_run(share: float = 0.5, seed: int = 0) -> tuple[float, torch.Tensor]:
@@ -356,7 +298,7 @@ def _share_run(share: float, seed: int) -> tuple[float, torch.Tensor]:
     generator = torch.Generator().manual_seed(seed)
     mask = share_mask(SLIDER_HIDDEN, SLIDER_ENTRIES, share, generator)
     reader = _row_reader([PIXELS, SLIDER_HIDDEN, CLASSES], mask, generator, torch.float32)
-    x, y, x_test, y_test = _slider_data()
+    x, y, x_test, y_test = training_digits(SLIDER_IMAGES, torch.float32)
     with single_thread():
         train_map(reader, x, y, epochs=SLIDER_EPOCHS, lr=SLIDER_LR)
         return accuracy(reader, x_test, y_test), mask
@@ -384,8 +326,8 @@ def explore_recurrent_share(share: float = 0.5) -> Figure:
     loop = int(mask[h, h].sum())
     fig = plt.figure(figsize=(8.0, 3.5))  # fixed places: a constrained layout would double the drawing time
     ax_mask, ax_acc = fig.add_axes((0.06, 0.1, 0.33, 0.66)), fig.add_axes((0.47, 0.2, 0.5, 0.5))
-    _draw_mask(ax_mask, mask, sizes, ["x", "h", "y"], f"Ω: {loop} entries in h←h (red),\n"
-                                                     f"{int(mask.sum()) - loop} in h←x and y←h (blue)")
+    draw_mask(ax_mask, mask, sizes, slot_names(sizes, numbered=False), diagonal=True)
+    ax_mask.set_title(f"Ω: {loop} entries in h←h (red),\n{int(mask.sum()) - loop} in h←x and y←h (blue)", fontsize=10)
     fed = int((mask[h, x].sum(dim=1) > 0).sum())  # hidden units that read some pixel
     read = int((mask[y, h].sum(dim=0) > 0).sum())  # hidden units that y reads
     ax_acc.barh([0], [test_accuracy], color="C3" if loop else "C0", height=0.5)
