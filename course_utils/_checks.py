@@ -4,6 +4,23 @@ Every check raises ``TypeError`` (wrong kind of object) or ``ValueError``
 (right kind, wrong value) with a message that names the argument, what was
 expected and what was given, before any torch operation can fail with an
 internal message.
+
+One input policy, whatever the container (tensor, NumPy array, nested list):
+
+- **Precision.** An object computes in one floating dtype (an operator's, a
+  map's, X's for ``exact``). A floating *tensor* finer than that dtype (float64
+  given to float32) is refused with a TypeError naming both dtypes
+  (``check_precision``), never rounded: data, U, Init, bias, hidden states
+  alike. Lists, arrays, integers and booleans are the caller's numbers and are
+  converted (0/1 masks too: they are exact in every dtype).
+- **Booleans and integers** are numbers (False = 0, True = 1), converted exactly.
+- **NaN and inf.** What a function solves or trains from (X, Y, U, Init, a
+  bias) must be finite. A map's forward (``S(X)``, ``IteratedMap(x)``,
+  ``RecurrentMap(x)``) lets them through, as ``nn.Linear`` does: a state that
+  overflowed is still a state. Either way the answer is the same for a tensor
+  and for a list holding the same numbers.
+- Tensors on the ``meta`` device (shapes only) pass the value checks (they
+  have no values); what is built from them is built on their device.
 """
 
 from __future__ import annotations
@@ -18,7 +35,10 @@ import torch
 __all__ = [
     "as_input",
     "as_matrix",
+    "as_tensor",
     "check_activation",
+    "check_dtype",
+    "check_generator",
     "check_int",
     "check_mask",
     "check_precision",
@@ -59,15 +79,7 @@ def as_matrix(
     if isinstance(value, torch.Tensor):
         tensor = value
     elif isinstance(value, (np.ndarray, list, tuple)):
-        try:
-            array = np.asarray(value)
-        except ValueError as err:  # ragged nested lists
-            raise ValueError(f"{name} must be a rectangular 2-D array of numbers, got {describe(value)}") from err
-        if array.dtype == object or not (
-            np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.bool_)
-        ):
-            raise TypeError(f"{name} must hold numbers, got {describe(value)}")
-        tensor = torch.as_tensor(array.astype(np.float64) if array.dtype != np.float32 else array)
+        tensor = _numbers(value, name, "2-D array")
         if dtype is None:
             dtype = torch.get_default_dtype()
     else:
@@ -87,9 +99,70 @@ def as_matrix(
     if dtype is None:
         dtype = tensor.dtype if tensor.is_floating_point() else torch.get_default_dtype()
     tensor = tensor.to(dtype)
-    if finite and not bool(torch.isfinite(tensor).all()):
+    if finite and not tensor.is_meta and not bool(torch.isfinite(tensor).all()):
         raise ValueError(f"{name} must be finite, got {describe(value)} holding NaN or inf")
     return tensor
+
+
+def _numbers(value: np.ndarray | list | tuple, name: str, what: str = "array") -> torch.Tensor:
+    """An array or nested list of real numbers (bool, int, float) as a new tensor: float32 kept, the rest float64."""
+    try:
+        array = np.asarray(value)
+    except ValueError as err:  # ragged nested lists
+        raise ValueError(f"{name} must be a rectangular {what} of numbers, got {describe(value)}") from err
+    if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.bool_)):
+        raise TypeError(f"{name} must hold numbers, got {describe(value)}")
+    return torch.as_tensor(array.astype(np.float64) if array.dtype != np.float32 else array)
+
+
+def as_tensor(
+    value: Any,
+    name: str,
+    dtype: torch.dtype,
+    *,
+    owner: str,
+    fix: str | None = None,
+    finite: bool = True,
+    expected: str = "a tensor, NumPy array or nested list of numbers",
+) -> torch.Tensor:
+    """``value`` (real numbers of any shape) as a tensor of ``dtype``, by the policy above.
+
+    A tensor finer than ``dtype`` raises (``check_precision(value, name, dtype,
+    owner, fix)``); complex numbers and other objects raise a TypeError
+    (``expected`` says what was wanted); NaN and inf raise unless
+    ``finite=False``. The shape is the caller's to check.
+    """
+    check_precision(value, name, dtype, owner, fix)  # the caller's tensor; arrays and lists are converted
+    if isinstance(value, (np.ndarray, list, tuple)):
+        value = _numbers(value, name)
+    if not isinstance(value, torch.Tensor):
+        raise TypeError(f"{name} must be {expected}, got {describe(value)}")
+    if value.is_complex():
+        raise TypeError(f"{name} must be real numbers, got {describe(value)}")
+    tensor = value.to(dtype)
+    if finite and not tensor.is_meta and not bool(torch.isfinite(tensor).all()):
+        raise ValueError(f"{name} must be finite, got {describe(value)} holding NaN or inf")
+    return tensor
+
+
+def check_dtype(dtype: Any, name: str = "dtype") -> torch.dtype:
+    """``dtype`` as a floating ``torch.dtype``; None is torch's default dtype."""
+    if dtype is None:
+        return torch.get_default_dtype()
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        named = isinstance(dtype, str) and isinstance(getattr(torch, dtype, None), torch.dtype)
+        hint = f" (write torch.{dtype})" if named else ""
+        raise TypeError(f"{name} must be a floating torch.dtype such as torch.float32 or torch.float64, "
+                        f"got {describe(dtype)}{hint}")
+    return dtype
+
+
+def check_generator(generator: Any, name: str = "generator") -> torch.Generator | None:
+    """``generator`` if it is None or a ``torch.Generator``."""
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(f"{name} must be a torch.Generator or None (e.g. torch.Generator().manual_seed(0)), "
+                        f"got {describe(generator)}")
+    return generator
 
 
 #: the conversion method of a tensor to each floating dtype, for the advice in errors
@@ -100,22 +173,25 @@ def _to(dtype: torch.dtype) -> str:
     return f".{_METHOD[dtype]}()" if dtype in _METHOD else f".to({dtype})"
 
 
-def check_precision(value: Any, name: str, dtype: torch.dtype, owner: str = "S") -> None:
+def check_precision(value: Any, name: str, dtype: torch.dtype, owner: str = "S", fix: str | None = None) -> None:
     """Refuse a tensor that computing in ``dtype`` would round.
 
     A floating tensor whose dtype does not promote to ``dtype`` (float64 given
     to a float32 operator) raises a TypeError naming both dtypes and the two
     fixes; lower precisions, integers, NumPy arrays and lists pass (they are
-    converted without loss, or as the caller's numbers always were).
+    converted without loss, or as the caller's numbers always were). The
+    first fix is ``owner.double()`` (for ``value`` float64), or ``fix`` with
+    ``{to}`` replaced by ``.double()`` and ``{dtype}`` by ``torch.float64``.
     """
     if (
         isinstance(value, torch.Tensor)
         and value.is_floating_point()
         and torch.promote_types(value.dtype, dtype) != dtype
     ):
+        first = f"{owner}{_to(value.dtype)}" if fix is None else fix.format(to=_to(value.dtype), dtype=value.dtype)
         raise TypeError(
             f"{name} is {value.dtype} but {owner} computes in {dtype}: {name} would be rounded silently. "
-            f"Convert one of them: {owner}{_to(value.dtype)} to compute in {value.dtype}, "
+            f"Convert one of them: {first} to compute in {value.dtype}, "
             f"or {name}{_to(dtype)} to compute in {dtype}"
         )
 
@@ -174,19 +250,39 @@ def check_real(
     return value
 
 
+def _function_name(fn: Callable) -> str:
+    """How ``fn`` is written in code: ``torch.tanh``, ``my_function``."""
+    module, short = getattr(fn, "__module__", None), getattr(fn, "__name__", type(fn).__name__)
+    return f"{module}.{short}" if module and module not in ("builtins", "__main__") else short
+
+
 def check_activation(activation: Callable | None, name: str = "activation") -> Callable | None:
-    """Check that ``activation`` can be called as ``activation(Z, k)``."""
+    """Check that ``activation`` can be called as ``activation(Z, j)``.
+
+    Python functions are checked by their signature. A builtin has none
+    (``torch.tanh``): it is called once on a 1 x 1 zero state, since a function
+    of Z alone would otherwise pass here and fail at the first iteration.
+    """
     if activation is None:
         return None
     if not callable(activation):
-        raise TypeError(f"{name} must be None or a callable activation(Z, k), got {describe(activation)}")
+        raise TypeError(f"{name} must be None or a callable activation(Z, j), got {describe(activation)}")
     try:
         inspect.signature(activation).bind(torch.zeros(1, 1), 0)
+        return activation
     except TypeError as err:
-        raise TypeError(
-            f"{name} must accept two arguments (Z, k) like the seed's activation(X, iteration); "
-            f"calling it that way fails: {err}"
-        ) from None
-    except ValueError:  # builtins without a signature: accept and let the first call tell
-        pass
-    return activation
+        reason = str(err)
+    except ValueError:  # a builtin without a signature
+        try:
+            activation(torch.zeros(1, 1), 0)
+            return activation
+        except TypeError as err:
+            reason = str(err)
+        except Exception:  # noqa: BLE001 - it takes (Z, j); the first real call tells the rest
+            return activation
+    fn = _function_name(activation)
+    raise TypeError(
+        f"{name} must accept two arguments (Z, j) like the seed's activation(X, iteration); "
+        f"calling {fn}(Z, j) fails: {reason}. A function of Z alone goes in as "
+        f"lambda Z, j: {fn}(Z), or as course_utils.activations.Elementwise({fn})"
+    ) from None

@@ -1,8 +1,8 @@
-"""Activations of the iterated map (notebook 05), with the seed's ``(Z, k)`` signature.
+"""Activations of the iterated map (notebook 05), with the seed's ``(Z, j)`` signature.
 
-The iterated map is ``Z_k+1 = σ(S Z_k, k)``: after every application of S an
+The iterated map is ``Z_j+1 = σ(S Z_j, j)``: after every application of S an
 activation σ acts on the state Z (n rows = coordinates, m columns = examples)
-and may look at the iteration index k. Here σ is a small object that can be
+and may look at the iteration index j (k stays the number of iterations). Here σ is a small object that can be
 combined with others:
 
 - ``Elementwise``: one function on every entry (``cube``, ``tanh``, ``relu``,
@@ -31,14 +31,14 @@ Function = Callable[[torch.Tensor], torch.Tensor]
 
 
 class Activation:
-    """Base of the course's activations: ``σ(Z, k) -> new Z`` of the same shape.
+    """Base of the course's activations: ``σ(Z, j) -> new Z`` of the same shape.
 
-    ``a >> b`` is the composition "a, then b": ``(a >> b)(Z, k) = b(a(Z, k), k)``.
+    ``a >> b`` is the composition "a, then b": ``(a >> b)(Z, j) = b(a(Z, j), j)``.
     """
 
     name: str = "activation"
 
-    def __call__(self, Z: torch.Tensor, k: int = 0) -> torch.Tensor:  # pragma: no cover - abstract
+    def __call__(self, Z: torch.Tensor, j: int = 0) -> torch.Tensor:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def __rshift__(self, other: Callable) -> "Compose":
@@ -89,7 +89,7 @@ def _apply(fn: Function, Z: torch.Tensor, name: str) -> torch.Tensor:
 
 
 class Elementwise(Activation):
-    """σ(Z, k) = f(Z) entry by entry, whatever k (notebook 05).
+    """σ(Z, j) = f(Z) entry by entry, whatever j (notebook 05).
 
     Args:
         fn: a function of a tensor, applied to every entry (e.g. ``torch.tanh``).
@@ -104,7 +104,7 @@ class Elementwise(Activation):
         self.fn = fn
         self.name = name if name is not None else _function_name(fn)
 
-    def __call__(self, Z: torch.Tensor, k: int = 0) -> torch.Tensor:
+    def __call__(self, Z: torch.Tensor, j: int = 0) -> torch.Tensor:
         return _apply(self.fn, _check_state(Z), "fn")
 
 
@@ -164,7 +164,7 @@ def _check_in_range(rows: tuple[int, ...], n: int, name: str = "rows") -> None:
 
 
 class RowActivation(Activation):
-    """σ(Z, k): a function on chosen rows of Z, the identity on the others (notebook 05).
+    """σ(Z, j): a function on chosen rows of Z, the identity on the others (notebook 05).
 
     Row i of the result is ``f_i(Z[i])`` when a function is given for row i and
     ``Z[i]`` otherwise. The seed's cube on the hidden row is
@@ -196,7 +196,7 @@ class RowActivation(Activation):
         """Every row a function acts on, in order."""
         return tuple(sorted(r for rows, _, _ in self.groups for r in rows))
 
-    def __call__(self, Z: torch.Tensor, k: int = 0) -> torch.Tensor:
+    def __call__(self, Z: torch.Tensor, j: int = 0) -> torch.Tensor:
         Z = _check_state(Z)
         _check_in_range(self.rows, Z.shape[0])
         out = Z
@@ -222,7 +222,7 @@ def per_row(rows: Any, fn: Any) -> RowActivation:
 
 
 class Injection(Activation):
-    """σ(Z, k): the data rows of Z set back to X at every iteration (notebook 05).
+    """σ(Z, j): the data rows of Z set back to X at every iteration (notebook 05).
 
     ``σ(Z)[r] = X[r]`` for r in ``rows``, ``σ(Z)[i] = Z[i]`` elsewhere: the input
     is injected again after every application of S, as in deep equilibrium
@@ -261,7 +261,7 @@ class Injection(Activation):
             raise ValueError(f"X must have as many columns as Z ({Z.shape[1]} examples), got shape {tuple(self.X.shape)}")
         return X.to(dtype=Z.dtype, device=Z.device)
 
-    def __call__(self, Z: torch.Tensor, k: int = 0) -> torch.Tensor:
+    def __call__(self, Z: torch.Tensor, j: int = 0) -> torch.Tensor:
         Z = _check_state(Z)
         _check_in_range(self.rows, Z.shape[0])
         index = torch.tensor(self.rows, device=Z.device)
@@ -269,10 +269,10 @@ class Injection(Activation):
 
 
 class Compose(Activation):
-    """σ = σ_1 then σ_2 then ...: ``σ(Z, k) = σ_last(...σ_1(Z, k)..., k)`` (notebook 05).
+    """σ = σ_1 then σ_2 then ...: ``σ(Z, j) = σ_last(...σ_1(Z, j)..., j)`` (notebook 05).
 
     Args:
-        *parts: activations with the ``(Z, k)`` signature (course activations
+        *parts: activations with the ``(Z, j)`` signature (course activations
             or plain functions such as the seed's ``activation(X, iteration)``).
     """
 
@@ -283,14 +283,14 @@ class Compose(Activation):
         for i, part in enumerate(parts):
             check_activation(part, f"parts[{i}]")
             if part is None:
-                raise TypeError(f"parts[{i}] must be an activation(Z, k), got None")
+                raise TypeError(f"parts[{i}] must be an activation(Z, j), got None")
             flat.extend(part.parts if isinstance(part, Compose) else [part])
         self.parts = tuple(flat)
         self.name = " >> ".join(getattr(p, "name", getattr(p, "__name__", type(p).__name__)) for p in self.parts)
 
-    def __call__(self, Z: torch.Tensor, k: int = 0) -> torch.Tensor:
+    def __call__(self, Z: torch.Tensor, j: int = 0) -> torch.Tensor:
         for part in self.parts:
-            Z = part(Z, k)
+            Z = part(Z, j)
         return Z
 
 

@@ -27,19 +27,29 @@ from typing import Any
 import numpy as np
 import torch
 
-from ._checks import as_matrix, check_mask
+from ._checks import as_matrix, check_mask, check_precision
 from .training import pass_loss
 
 
-def _prepare(X: Any, Y: Any, Init: Any, Omega: Any) -> tuple[torch.Tensor, ...]:
+def _prepare(X: Any, Y: Any, Init: Any, Omega: Any, owner: str) -> tuple[torch.Tensor, ...]:
+    """X, Y, Init (zeros if None) and Ω (None stays None: every entry free) in X's dtype, on X's device.
+
+    A tensor Y or Init finer than X is refused, not rounded (``_checks``' input policy).
+    """
     X = as_matrix(X, "X")
     n, m = X.shape
-    Y = as_matrix(Y, "Y", dtype=X.dtype)
+    Y = _like_X(Y, "Y", X, owner)
     if Y.shape != X.shape:
         raise ValueError(f"Y must have the shape of X {(n, m)}, got shape {tuple(Y.shape)}")
-    Init = torch.zeros((n, n), dtype=X.dtype) if Init is None else as_matrix(Init, "Init", rows=n, cols=n, dtype=X.dtype)
-    Omega = torch.ones((n, n), dtype=X.dtype) if Omega is None else check_mask(Omega, "Omega", n, X.dtype)
+    Init = X.new_zeros((n, n)) if Init is None else _like_X(Init, "Init", X, owner, rows=n, cols=n)
+    Omega = None if Omega is None else check_mask(Omega, "Omega", n, X.dtype).to(X.device)
     return X, Y, Init, Omega
+
+
+def _like_X(value: Any, name: str, X: torch.Tensor, owner: str, **shape: int) -> torch.Tensor:
+    """``value`` as a matrix of X's dtype on X's device; a finer tensor raises."""
+    check_precision(value, name, X.dtype, f"{owner} (in X's dtype)", fix="X{to}")
+    return as_matrix(value, name, dtype=X.dtype, **shape).to(X.device)
 
 
 def exact_solution(X: Any, Y: Any, Init: Any = None, Omega: Any = None) -> torch.Tensor:
@@ -52,16 +62,16 @@ def exact_solution(X: Any, Y: Any, Init: Any = None, Omega: Any = None) -> torch
         Omega: 0/1 mask of trainable entries, n x n; all ones if None.
 
     Returns:
-        U (n x n, X's dtype), zero outside the mask: per row, the
+        U (n x n, X's dtype and device), zero outside the mask: per row, the
         minimum-norm least-squares solution over that row's free entries.
     """
-    X, Y, Init, Omega = _prepare(X, Y, Init, Omega)
+    X, Y, Init, Omega = _prepare(X, Y, Init, Omega, "exact_solution")
     n = X.shape[0]
     # Solve in float64 for accuracy, hand back X's dtype.
     X64, R64 = X.double(), (Y - Init @ X).double()
-    if bool((Omega == 1).all()):
+    if Omega is None or bool((Omega == 1).all()):
         return (R64 @ torch.linalg.pinv(X64)).to(X.dtype)
-    U = torch.zeros((n, n), dtype=torch.float64)
+    U = X64.new_zeros((n, n))
     for i in range(n):
         free = Omega[i].bool()
         if free.any():
@@ -71,9 +81,10 @@ def exact_solution(X: Any, Y: Any, Init: Any = None, Omega: Any = None) -> torch
 
 def residual(X: Any, Y: Any, U: Any, Init: Any = None, Omega: Any = None) -> float:
     """The Frobenius norm ``||(Init + Ω ⊙ U) X - Y||_F`` as a float."""
-    X, Y, Init, Omega = _prepare(X, Y, Init, Omega)
-    U = as_matrix(U, "U", rows=X.shape[0], cols=X.shape[0], dtype=X.dtype)
-    return float(torch.linalg.matrix_norm((Init + Omega * U) @ X - Y, ord="fro"))
+    X, Y, Init, Omega = _prepare(X, Y, Init, Omega, "residual")
+    U = _like_X(U, "U", X, "residual", rows=X.shape[0], cols=X.shape[0])
+    S = Init + (U if Omega is None else Omega * U)
+    return float(torch.linalg.matrix_norm(S @ X - Y, ord="fro"))
 
 
 @dataclass
@@ -126,25 +137,20 @@ def lift_solve(X: Any, Y: Any, hidden: Any, Init: Any = None, Omega: Any = None)
         a ``Lifting`` with U, S, the hidden states, the lifted residual and
         the loss ``||S^k X - Y||_F``.
     """
-    X = as_matrix(X, "X")
+    X, Y, Init, Omega = _prepare(X, Y, Init, Omega, "lift_solve")
     n, m = X.shape
-    Y = as_matrix(Y, "Y", dtype=X.dtype)
-    if Y.shape != X.shape:
-        raise ValueError(f"Y must have the shape of X {(n, m)}, got shape {tuple(Y.shape)}")
     states = _hidden_states(hidden, n, m)
     H = []
     for j, h in enumerate(states):
         name = "hidden" if len(states) == 1 else f"hidden[{j}]"
-        h = as_matrix(h, name, dtype=X.dtype)
+        h = _like_X(h, name, X, "lift_solve")
         if h.shape != (n, m):
             raise ValueError(f"{name} must have the shape of X {(n, m)} (a hidden state per example), got shape {tuple(h.shape)}")
         H.append(h)
-    Init_t = torch.zeros((n, n), dtype=X.dtype) if Init is None else as_matrix(Init, "Init", rows=n, cols=n, dtype=X.dtype)
-    Omega_t = torch.ones((n, n), dtype=X.dtype) if Omega is None else check_mask(Omega, "Omega", n, X.dtype)
     A = torch.cat([X] + H, dim=1)
     B = torch.cat(H + [Y], dim=1)
-    U = exact_solution(A, B, Init_t, Omega_t)
-    S = Init_t + Omega_t * U
+    U = exact_solution(A, B, Init, Omega)
+    S = Init + (U if Omega is None else Omega * U)
     lifted = float(torch.linalg.matrix_norm(S @ A - B, ord="fro"))
     loss = float(pass_loss(S, X, Y, len(H) + 1))  # ||Y - S^k X||_F, the loss train minimises
     return Lifting(U, S, H, lifted, loss)

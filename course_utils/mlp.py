@@ -35,10 +35,11 @@ from typing import Any, Callable, Sequence
 import torch
 from torch import nn
 
-from ._checks import as_matrix, check_int, check_precision, describe
+from ._checks import as_tensor, check_dtype, check_generator, check_int, describe
 from .storage import _make, assemble, check_sizes, slot_slices
+from .training import iteration
 
-__all__ = ["ELEMENTWISE_LAYERS", "IteratedMap", "from_sequential", "mlp_mask", "random_mask"]
+__all__ = ["ELEMENTWISE_LAYERS", "Biases", "IteratedMap", "from_sequential", "mlp_mask", "random_mask", "slot_depths"]
 
 #: layers that act on each entry on its own (an activation of a slot)
 ELEMENTWISE_LAYERS: tuple[type[nn.Module], ...] = (
@@ -89,7 +90,7 @@ def random_mask(sizes: Sequence[int], entries: int, generator: torch.Generator |
     n, n0 = sum(sizes), sizes[0]
     entries = check_int(entries, "entries", minimum=1, maximum=(n - n0) * n)
     flat = torch.zeros((n - n0) * n)
-    flat[torch.randperm((n - n0) * n, generator=generator)[:entries]] = 1.0
+    flat[torch.randperm((n - n0) * n, generator=check_generator(generator))[:entries]] = 1.0
     return torch.cat([torch.zeros((n0, n)), flat.reshape(n - n0, n)], dim=0)
 
 
@@ -116,36 +117,56 @@ def _activation_modules(activations: Sequence[Callable | None] | None, layers: i
                           for i, act in enumerate(activations, start=1) if act is not None})
 
 
-def _slot_depths(inputs: Sequence[Sequence[int]]) -> list[int] | None:
-    """Each slot's longest path from the input slot, slot i reading the slots ``inputs[i]``; None if there is a loop."""
+def slot_depths(inputs: Sequence[Sequence[int]]) -> list[int] | None:
+    """Each slot's depth: the iteration at which its value is final, slot i reading the slots ``inputs[i]``.
+
+    The input slot has depth 0; slot i has depth 1 + the largest depth it reads,
+    so a slot that reads the input alone, or no slot (its bias alone), has
+    depth 1. None if the slots wait for each other in a loop.
+    """
     depth = {0: 0}
     while len(depth) < len(inputs):
         ready = [i for i in range(1, len(inputs)) if i not in depth and all(j in depth for j in inputs[i])]
         if not ready:
             return None  # a loop: some slot waits for itself
-        depth.update({i: 1 + max((depth[j] for j in inputs[i]), default=-1) for i in ready})
+        depth.update({i: 1 + max((depth[j] for j in inputs[i]), default=0) for i in ready})
     return [depth[i] for i in range(len(inputs))]
 
 
-def _slot_activations(activations: nn.ModuleDict, slots: int) -> list:
-    """σ of each slot, indexed by slot (None: the identity), from the map's ``activations``."""
-    acts: list = [None] * slots
-    for key, act in activations.items():
-        acts[int(key)] = act
-    return acts
+class Biases(nn.Module):
+    """b = [b_1; …; b_L]: one column (n_i, 1) per non-input slot, ``biases[i - 1]`` for slot i.
 
+    A slot's column is a parameter, or, for a slot without bias (a layer of
+    ``nn.Linear(bias=False)``, ``nn.RNN(bias=False)``), zeros kept as a buffer:
+    no optimiser sees them, they count neither as parameters nor in the
+    ``state_dict``, and ``.to()`` moves them.
 
-def _iteration(pre: Callable, slots: Sequence, targets: Sequence[int], acts: Sequence) -> list:
-    """One iteration z ← σ(S z + b) of the slots ``targets``, the others kept (a new list of slots).
-
-    ``pre`` is the storage's ``affine(X, b)``: the pre-activations of the targets,
-    all computed from the old slots before any is replaced. ``RecurrentMap``
-    (notebook 08) calls it too, with a new input slot at every iteration.
+    Args:
+        bias: the vector b, length Σ sizes.
+        sizes: the non-input slots' sizes.
+        trainable: per slot, whether it has a bias.
     """
-    slots = list(slots)
-    for i, p in zip(targets, pre(slots, targets)):
-        slots[i] = p if acts[i] is None else acts[i](p)
-    return slots
+
+    def __init__(self, bias: torch.Tensor, sizes: Sequence[int], trainable: Sequence[bool]) -> None:
+        super().__init__()
+        for i, (b, train) in enumerate(zip(bias.split(list(sizes)), trainable)):
+            if train:
+                self.register_parameter(str(i), nn.Parameter(b[:, None].clone()))
+            else:
+                self.register_buffer(str(i), torch.zeros_like(b)[:, None], persistent=False)
+
+    def __len__(self) -> int:
+        return len(self._parameters) + len(self._buffers)
+
+    def __getitem__(self, i: int) -> torch.Tensor:
+        return getattr(self, str(range(len(self))[i]))
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def extra_repr(self) -> str:
+        return ", ".join(f"b_{i}: {b.shape[0]}" + ("" if isinstance(b, nn.Parameter) else " (no bias)")
+                         for i, b in enumerate(self, start=1))
 
 
 class IteratedMap(nn.Module):
@@ -156,14 +177,19 @@ class IteratedMap(nn.Module):
             the output.
         mask: Ω, n x n 0/1 (default ``mlp_mask(sizes)``); zero on input rows.
         U: starting U, n x n (default uniform ±1/√fan-in on the mask).
-        bias: starting biases, a vector of length n - n0 (default zeros).
+        bias: starting biases, a vector of length n - n0; None (default) or
+            True: zeros, trained; False: no bias, as ``nn.Linear(bias=False)``
+            (zeros that stay zero, not parameters).
         activations: one per slot 1..L, each an elementwise module, a function
             or None (identity); default ReLU on hidden slots, identity on the
-            output. Submodules ``imap.activations["1"]``, …: they train, and
-            ``.eval()`` and ``.to()`` reach them.
+            output. Each sees its slot as rows (m, n_i), the layout of
+            ``nn.Sequential``, so that ``nn.PReLU(num_parameters=n_i)`` has one
+            slope per feature. Submodules ``imap.activations["1"]``, …: they
+            train, and ``.eval()`` and ``.to()`` reach them.
         kind: storage of S: "auto", "dense", "blocks" or "csr" (see
             ``course_utils.storage``).
-        dtype: floating dtype (default torch's default dtype).
+        dtype: floating dtype (default torch's default dtype); a tensor U or
+            bias finer than it raises a TypeError rather than being rounded.
         generator: a ``torch.Generator`` for the default U.
 
     Shape:
@@ -185,16 +211,23 @@ class IteratedMap(nn.Module):
         self.sizes = check_sizes(sizes)
         self.slices = slot_slices(self.sizes)
         self.n, n0, layers = sum(self.sizes), self.sizes[0], len(self.sizes) - 1
-        dtype = dtype or torch.get_default_dtype()
-        self.operator = _make(self.sizes, _mlp_mask(self.sizes) if mask is None else mask, U, kind, dtype, generator)
-        bias = torch.zeros(self.n - n0, dtype=dtype) if bias is None else torch.as_tensor(bias, dtype=dtype).detach()
-        if bias.shape != (self.n - n0,):
-            raise ValueError(f"bias must be a vector of length {self.n - n0} (the non-input slots), got shape {tuple(bias.shape)}")
-        # one column (n_i, 1) per non-input slot: b = [b_1; …; b_L]
-        self.biases = nn.ParameterList([nn.Parameter(b[:, None].clone()) for b in bias.split(self.sizes[1:])])
+        dtype = check_dtype(dtype)
+        self.operator = _make(self.sizes, _mlp_mask(self.sizes) if mask is None else mask, U, kind, dtype,
+                              check_generator(generator))
+        self.biases = Biases(self._check_bias(bias, dtype), self.sizes[1:], [bias is not False] * layers)
         self.activations = _activation_modules(activations, layers)
-        self.slot_depth = _slot_depths(self.operator.inputs)
+        self.slot_depth = slot_depths(self.operator.inputs)
         self.depth = None if self.slot_depth is None else max(self.slot_depth)
+
+    def _check_bias(self, bias: Any, dtype: torch.dtype) -> torch.Tensor:
+        length = self.n - self.sizes[0]
+        if bias is None or isinstance(bias, bool):
+            return torch.zeros(length, dtype=dtype)
+        bias = as_tensor(bias, "bias", dtype, owner="the map", fix="dtype={dtype}",
+                         expected=f"None, False or a vector of length {length}").detach()
+        if bias.shape != (length,):
+            raise ValueError(f"bias must be a vector of length {length} (the non-input slots), got shape {tuple(bias.shape)}")
+        return bias
 
     # -------------------------------------------------------------- notation
     @property
@@ -234,32 +267,57 @@ class IteratedMap(nn.Module):
         return torch.cat([b[:, 0] for b in self.biases])
 
     # ------------------------------------------------------------- iterating
+    def _iterate(self, inputs: Sequence[torch.Tensor], start: Sequence, plan: Sequence[Sequence[int]],
+                 keep: bool) -> list[list]:
+        """The loop z ← σ(S z + b), the state a list of slots (None: a slot known to be zero).
+
+        z_0 = ``[inputs[0], *start]``. Iteration k (1..len(plan)) sets the input
+        slot to ``inputs[k]``, the injection that tells the maps apart
+        (``IteratedMap``: X at every k, what Init's identity block does;
+        ``RecurrentMap``: x_k, an RNN), then computes the slots ``plan[k - 1]``
+        from that state and keeps the others. Returns z_0..z_K (``keep``) or [z_K].
+        """
+        op, biases = self.operator, list(self.biases)
+        acts = [None] * len(self.sizes)
+        for key, act in self.activations.items():
+            acts[int(key)] = act
+        read = {}  # the input slot and its affine map: the products with an input are made once
+
+        def step(slots: list, k: int) -> list:
+            x = inputs[k]
+            if read.get("x") is not x:
+                read.update(x=x, pre=op.affine(x, biases))
+            slots = [x, *slots[1:]]
+            for i, p in zip(plan[k - 1], read["pre"](slots, plan[k - 1])):
+                slots[i] = p if acts[i] is None else acts[i](p.T).T  # σ on rows (m, n_i), as nn.Sequential
+            return slots
+
+        states = [[inputs[0], *start]]
+        for slots in iteration(step, states[0], len(plan)):
+            if keep:
+                states.append(slots)
+            else:
+                states = [slots]
+        return states
+
     def _run(self, X: torch.Tensor, iterations: int, schedule: str, keep: bool) -> list[list]:
         """The last state (or all, ``keep``) from z = [X; 0; …; 0], X (n0, m), as lists of slots (None: zero).
 
-        "full" updates every slot at every iteration, but a slot that reads the
-        input alone keeps its first value (exact: the input never changes);
-        "skip" updates slot i only at iteration depth(i), when its inputs are reached.
+        "full" updates every slot at every iteration, but a slot that reads no
+        slot other than the input keeps its first value (exact: the input never
+        changes); "skip" updates slot i only at iteration depth(i), when its inputs are reached.
         """
         if schedule not in SCHEDULES:
             raise ValueError(f"schedule must be one of {SCHEDULES}, got {schedule!r}")
         if schedule == "skip" and self.depth is None:
             raise ValueError("schedule 'skip' needs a mask without loops (a feed-forward net); this one has a loop")
-        op, every = self.operator, range(1, len(self.sizes))
-        pre = op.affine(X, list(self.biases.parameters()))
-        acts = _slot_activations(self.activations, len(self.sizes))
-        moving = [i for i in every if any(op.inputs[i])]  # reads a slot other than the input
-        slots: list = [X] + [None] * len(every)
-        states = [slots]
-        for k in range(1, iterations + 1):
-            if schedule == "skip":
-                targets = [i for i in every if self.slot_depth[i] == k]
-            else:
-                targets = every if k == 1 else moving
-            slots = _iteration(pre, slots, targets, acts)
-            if keep:
-                states.append(slots)
-        return states if keep else [slots]
+        every = list(range(1, len(self.sizes)))
+        if schedule == "skip":
+            plan = [[i for i in every if self.slot_depth[i] == k] for k in range(1, iterations + 1)]
+        else:
+            moving = [i for i in every if any(j != 0 for j in self.operator.inputs[i])]
+            plan = ([every] + [moving] * (iterations - 1))[:iterations]
+        return self._iterate([X] * (iterations + 1), [None] * len(every), plan, keep)
 
     def forward(self, x: Any, iterations: int | None = None, schedule: str = "full") -> torch.Tensor:
         """The output slot after ``iterations`` iterations, for x of shape (m, n0).
@@ -285,14 +343,14 @@ class IteratedMap(nn.Module):
             return [assemble(slots, self.sizes, X) for slots in runs]
 
     def _check_x(self, x: Any) -> torch.Tensor:
-        n0, dtype = self.sizes[0], self.dtype
-        if not isinstance(x, torch.Tensor):  # lists and arrays: converted to the map's dtype
-            return as_matrix(x, "x", cols=n0, dtype=dtype).to(self.biases[0].device)
+        """x as a tensor (m, n0) of the map's dtype and device (``_checks``' input policy)."""
+        n0 = self.sizes[0]
+        x = as_tensor(x, "x", self.dtype, owner="imap", finite=False,
+                      expected=f"a batch of rows (m, {n0}), as for nn.Linear")
         if x.ndim != 2 or x.shape[1] != n0:
             hint = ": use x[None, :]" if x.shape == (n0,) else ""
             raise ValueError(f"x must be a batch of shape (m, {n0}), rows as for nn.Linear; got shape {tuple(x.shape)}{hint}")
-        check_precision(x, "x", dtype, "imap")  # a float64 x is refused by a float32 map, not rounded
-        return x.to(dtype)
+        return x.to(self.biases[0].device)
 
     def _check_iterations(self, iterations: Any, minimum: int = 1) -> int:
         if iterations is None:
@@ -311,8 +369,10 @@ def from_sequential(model: nn.Module, *, kind: str = "auto") -> IteratedMap:
     order), starting with a ``Linear``. The weights go into U's blocks just
     below the diagonal, the biases into the bias vector, copies of the
     activations (with their parameters, e.g. ``PReLU``'s) to the slots: the map
-    shares nothing with the model. ``from_sequential(model)(x)`` equals
-    ``model(x)`` for x of shape (m, in_features), to rounding (1e-5 in float32).
+    shares nothing with the model, and lives on the model's device. A layer
+    without bias gives a slot without bias (zeros, not trained, not counted):
+    the map has the model's parameters, no more. ``from_sequential(model)(x)``
+    equals ``model(x)`` for x of shape (m, in_features), to rounding (1e-5 in float32).
 
     Args:
         model: an ``nn.Sequential`` of ``nn.Linear`` and elementwise layers.
@@ -342,6 +402,10 @@ def from_sequential(model: nn.Module, *, kind: str = "auto") -> IteratedMap:
                 f"model[{index}] must be nn.Linear or an elementwise activation "
                 f"({', '.join(t.__name__ for t in ELEMENTWISE_LAYERS[:8])}, …), got {type(layer).__name__}"
             )
+    devices = {t.device for t in [*model.parameters(), *model.buffers()]}
+    if len(devices) > 1:
+        raise ValueError(f"model must be on one device, got tensors on {', '.join(sorted(map(str, devices)))}: "
+                         "move it with model.to(device) first")
     sizes = [linears[0].in_features] + [layer.out_features for layer in linears]
     dtype = linears[0].weight.dtype
     n, slices = sum(sizes), slot_slices(sizes)
@@ -349,8 +413,11 @@ def from_sequential(model: nn.Module, *, kind: str = "auto") -> IteratedMap:
     bias = torch.zeros(n, dtype=dtype)
     with torch.no_grad():
         for l, layer in enumerate(linears, start=1):
-            U[slices[l], slices[l - 1]] = layer.weight.detach().to(dtype)
+            U[slices[l], slices[l - 1]] = layer.weight.detach().cpu().to(dtype)
             if layer.bias is not None:
-                bias[slices[l]] = layer.bias.detach().to(dtype)
+                bias[slices[l]] = layer.bias.detach().cpu().to(dtype)
     acts = [None if not chain else chain[0] if len(chain) == 1 else nn.Sequential(*chain) for chain in activations]
-    return IteratedMap(sizes, None, U, bias[sizes[0]:], acts, kind=kind, dtype=dtype)
+    imap = IteratedMap(sizes, None, U, bias[sizes[0]:], acts, kind=kind, dtype=dtype)
+    # a layer without bias stays without: frozen zeros, not parameters (as from_rnn)
+    imap.biases = Biases(bias[sizes[0]:], sizes[1:], [layer.bias is not None for layer in linears])
+    return imap.to(linears[0].weight.device)  # the copied activations are on it already

@@ -14,7 +14,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from ._checks import as_input, as_matrix, check_int, check_mask, check_real, describe
+from ._checks import as_input, as_matrix, check_generator, check_int, check_mask, check_precision, check_real
 
 __all__ = ["SparseMatrix"]
 
@@ -48,8 +48,7 @@ class SparseMatrix(nn.Module):
         super().__init__()
         n = check_int(n, "n", minimum=1)
         init_noise = check_real(init_noise, "init_noise", minimum=0.0)
-        if generator is not None and not isinstance(generator, torch.Generator):
-            raise TypeError(f"generator must be a torch.Generator or None, got {describe(generator)}")
+        check_generator(generator)
         dtype = torch.get_default_dtype()
         if Init is None:
             # Drawn even when init_noise is 0, as the seed does, so that the
@@ -62,6 +61,7 @@ class SparseMatrix(nn.Module):
         if U is None:
             U = torch.zeros((n, n), dtype=dtype)
         else:
+            check_precision(U, "U", dtype, "S", fix="Init{to}")  # S computes in Init's dtype
             U = as_matrix(U, "U", rows=n, cols=n, dtype=dtype).detach().clone()
         self.n = n
         self.register_buffer("Init", Init)

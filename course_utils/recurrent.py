@@ -24,8 +24,9 @@ l, …, T + l - 1 (schedule "layers"; a one-layer net runs at iterations 1..T).
 Schedule "full" updates every slot at every iteration, for any mask (loops
 anywhere), for as many iterations as asked.
 
-Each iteration is ``IteratedMap``'s own (``mlp._iteration`` on the storage's
-``affine``), with the input slot X of that iteration.
+The loop is ``IteratedMap``'s own (``IteratedMap._iterate``): its ``inject``
+hook sets the input slot to x_t before iteration t, zero once the sequence has
+run out.
 """
 
 from __future__ import annotations
@@ -36,8 +37,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._checks import check_int, check_precision, describe
-from .mlp import IteratedMap, _iteration, _mlp_mask, _slot_activations, _slot_depths
+from ._checks import as_tensor, check_int, check_precision, describe
+from .mlp import IteratedMap, mlp_mask, slot_depths
 from .storage import assemble, check_sizes, slot_slices
 
 __all__ = ["RecurrentMap", "from_rnn", "rnn_mask"]
@@ -56,7 +57,7 @@ def rnn_mask(sizes: Sequence[int]) -> torch.Tensor:
         sizes: [n0, n1, …, nL], the input's features first.
     """
     sizes = check_sizes(sizes)
-    mask = _mlp_mask(sizes)
+    mask = mlp_mask(sizes)
     for rows in slot_slices(sizes)[1:]:
         mask[rows, rows] = 1.0
     return mask
@@ -70,7 +71,8 @@ class RecurrentMap(IteratedMap):
             slot per layer (or a read-out slot).
         mask: Ω (default ``rnn_mask(sizes)``); zero on the input rows.
         U: starting U, n x n (default uniform ±1/√fan-in on the mask).
-        bias: starting biases, a vector of length n - n0 (default zeros).
+        bias: starting biases, a vector of length n - n0 (default zeros), or
+            False for none, as for ``IteratedMap``.
         activations: one per slot 1..L, as for ``IteratedMap`` (default tanh on
             every slot).
         batch_first: sequences as (m, T, n0) rather than (T, m, n0), as ``nn.RNN``.
@@ -105,8 +107,7 @@ class RecurrentMap(IteratedMap):
                          kind=kind, dtype=dtype, generator=generator)
         self.batch_first = bool(batch_first)
         # the iteration at which each slot starts (schedule "layers"): its depth, its own loop left out
-        depths = _slot_depths([[j for j in reads if j != i] for i, reads in enumerate(self.operator.inputs)])
-        self.lag = None if depths is None else [max(1, d) for d in depths]
+        self.lag = slot_depths([[j for j in reads if j != i] for i, reads in enumerate(self.operator.inputs)])
 
     @property
     def Init(self) -> torch.Tensor:
@@ -121,20 +122,12 @@ class RecurrentMap(IteratedMap):
         iteration k read.
         """
         T, every = len(X), range(1, len(self.sizes))
-        biases = list(self.biases.parameters())
-        acts = _slot_activations(self.activations, len(self.sizes))
-        off = X[0].new_zeros(X[0].shape)  # the input slot once the sequence has run out
-        slots = [off, *start]
-        runs = [slots]
-        for k in range(1, iterations + 1):
-            x = X[k - 1] if k <= T else off
-            if schedule == "full":
-                targets = every
-            else:
-                targets = [i for i in every if self.lag[i] <= k < self.lag[i] + T]
-            slots = _iteration(self.operator.affine(x, biases), [x, *slots[1:]], targets, acts)
-            runs.append(slots)
-        return runs
+        off = X[0].new_zeros(X[0].shape)  # the input slot before and after the sequence
+        if schedule == "full":
+            plan = [list(every)] * iterations
+        else:
+            plan = [[i for i in every if self.lag[i] <= k < self.lag[i] + T] for k in range(1, iterations + 1)]
+        return self._iterate([off, *X, *[off] * (iterations - T)], start, plan, keep=True)
 
     def _iterations(self, T: int, schedule: Any, iterations: Any) -> tuple[int, int]:
         """(iterations to run, the first iteration whose last slot is an output)."""
@@ -195,23 +188,14 @@ class RecurrentMap(IteratedMap):
     # ---------------------------------------------------------------- checks
     def _check_sequence(self, x: Any) -> tuple[list[torch.Tensor], bool]:
         """x as the input slot of each step, (n0, m) each; and whether x is one sequence."""
-        n0, dtype = self.sizes[0], self.dtype
+        n0 = self.sizes[0]
         layout = "(m, T, n0)" if self.batch_first else "(T, m, n0)"
-        if isinstance(x, (np.ndarray, list, tuple)):
-            try:
-                array = np.asarray(x, dtype=np.float64)
-            except (TypeError, ValueError) as err:
-                raise TypeError(f"x must hold numbers in a rectangular array, got {describe(x)}") from err
-            x = torch.as_tensor(array).to(dtype)
-        if not isinstance(x, torch.Tensor):
-            raise TypeError(f"x must be a tensor of sequences {layout} (n0 = {n0}), as for nn.RNN, got {describe(x)}")
+        x = as_tensor(x, "x", self.dtype, owner="rmap", finite=False,
+                      expected=f"a tensor of sequences {layout} (n0 = {n0}), as for nn.RNN")
         if x.ndim not in (2, 3) or x.shape[-1] != n0 or x.numel() == 0:
             raise ValueError(f"x must have shape {layout} with n0 = {n0} features per step, or (T, {n0}) for one "
                              f"sequence, as for nn.RNN; got shape {tuple(x.shape)}")
-        if x.is_complex() or x.dtype == torch.bool:
-            raise TypeError(f"x must be real numbers, got {describe(x)}")
-        check_precision(x, "x", dtype, "rmap")  # a float64 x is refused by a float32 map, not rounded
-        x = x.to(dtype=dtype, device=self.biases[0].device)
+        x = x.to(self.biases[0].device)
         if x.ndim == 2:
             return [step[:, None] for step in x], True
         return [step.T for step in (x.transpose(0, 1) if self.batch_first else x)], False
@@ -263,7 +247,8 @@ def from_rnn(rnn: nn.Module, *, kind: str = "auto") -> RecurrentMap:
     gradient of ``bias_ih`` and of ``bias_hh``). The two biases being one, an
     optimiser steps their sum once where it steps each of the RNN's: trained,
     the two drift apart unless the RNN has no bias. An RNN without bias gives a
-    map whose biases stay zero (not trained).
+    map without bias (zeros, not trained, not counted): the map has the RNN's
+    parameters, no more.
 
     Args:
         rnn: a ``torch.nn.RNN``, one direction, no dropout between layers.
@@ -284,16 +269,14 @@ def from_rnn(rnn: nn.Module, *, kind: str = "auto") -> RecurrentMap:
     weight = rnn.weight_ih_l0
     n, slices = sum(sizes), slot_slices(sizes)
     U = torch.zeros((n, n), dtype=weight.dtype)
-    bias = torch.zeros(n - sizes[0], dtype=weight.dtype)
+    bias = torch.zeros(n, dtype=weight.dtype)
     with torch.no_grad():
         for l in range(1, layers + 1):
             U[slices[l], slices[l - 1]] = getattr(rnn, f"weight_ih_l{l - 1}").detach().cpu()
             U[slices[l], slices[l]] = getattr(rnn, f"weight_hh_l{l - 1}").detach().cpu()
             if rnn.bias:
-                rows = slice(slices[l].start - sizes[0], slices[l].stop - sizes[0])
-                bias[rows] = (getattr(rnn, f"bias_ih_l{l - 1}") + getattr(rnn, f"bias_hh_l{l - 1}")).detach().cpu()
+                bias[slices[l]] = (getattr(rnn, f"bias_ih_l{l - 1}") + getattr(rnn, f"bias_hh_l{l - 1}")).detach().cpu()
     acts = [_NONLINEARITIES[rnn.nonlinearity]() for _ in range(layers)]
-    rmap = RecurrentMap(sizes, None, U, bias, acts, batch_first=rnn.batch_first, kind=kind, dtype=weight.dtype)
-    if not rnn.bias:
-        rmap.biases.requires_grad_(False)
+    rmap = RecurrentMap(sizes, None, U, bias[sizes[0]:] if rnn.bias else False, acts, batch_first=rnn.batch_first,
+                        kind=kind, dtype=weight.dtype)
     return rmap.to(weight.device)

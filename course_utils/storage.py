@@ -42,7 +42,7 @@ from typing import Any, Callable, Sequence
 import torch
 from torch import nn
 
-from ._checks import as_matrix, check_int, check_mask, check_precision, describe
+from ._checks import as_matrix, check_dtype, check_generator, check_int, check_mask, check_precision, describe
 
 __all__ = [
     "CSR_CROSSOVER",
@@ -124,6 +124,7 @@ def _initial_U(U: Any, mask: torch.Tensor, dtype: torch.dtype, generator: torch.
         fan_in = mask.sum(dim=1, keepdim=True).clamp(min=1).to(dtype)
         U = (torch.rand((n, n), generator=generator, dtype=dtype) * 2 - 1) / fan_in.sqrt()
     else:
+        check_precision(U, "U", dtype, "the operator", fix="dtype={dtype}")
         U = as_matrix(U, "U", rows=n, cols=n, dtype=dtype)
     return (U * mask.to(dtype)).detach().clone()
 
@@ -132,7 +133,7 @@ def _checked_mask_and_U(sizes: list[int], mask: Any, U: Any, dtype: torch.dtype 
                         generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor]:
     """The one check of an operator's mask and U, for already checked ``sizes``."""
     mask = _check_operator_mask(mask, sizes)
-    return mask, _initial_U(U, mask, dtype or torch.get_default_dtype(), generator)
+    return mask, _initial_U(U, mask, check_dtype(dtype), check_generator(generator))
 
 
 # ------------------------------------------------------------ the storages
@@ -253,7 +254,7 @@ class DenseMasked(_Storage):
         n0 = self.sizes[0]
         M = self.Omega[n0:] * self.U[n0:]  # the rows of S below the input's (Init is zero there)
         AX, B = M[:, :n0] @ X, M[:, n0:]
-        rows = [slice(s.start - n0, s.stop - n0) for s in self.slices]
+        rows = [None, *slot_slices(self.sizes[1:])]  # slot i's rows among the non-input rows
 
         def pre(slots: Sequence[torch.Tensor | None], targets: Sequence[int]) -> list[torch.Tensor]:
             if all(z is None for z in slots[1:]):

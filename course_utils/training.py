@@ -1,9 +1,12 @@
 """The iteration of the course and the training loop of the seed notebook (notebook 01), kept exactly.
 
-The iteration exists once, in ``unroll``: k = ``iterations`` applications of
-the operator,
+The iteration exists once, in ``iteration``: a state stepped k = ``iterations``
+times. ``unroll`` steps a dense state with the operator,
 
-    Z_0 = X,   Z_j = σ(S Z_{j-1}, j-1)   (j = 1..k),   Y_hat = Z_k.
+    Z_0 = X,   Z_j = σ(S Z_{j-1}, j-1)   (j = 1..k),   Y_hat = Z_k,
+
+and ``mlp.IteratedMap`` (notebooks 07, 08) steps a state held slot by slot,
+z ← σ(S z + b).
 
 ``iterate`` returns its states (for looking), ``pass_loss`` the loss of one
 pass (for training, notebook 03's loss landscape, notebook 04's loss floor),
@@ -21,7 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, TypeVar
 
 import numpy as np
 import torch
@@ -29,7 +32,7 @@ import torch
 from ._checks import as_input, as_matrix, check_activation, check_int, check_real, describe
 from .operator import SparseMatrix
 
-#: what ``train`` and ``iterate`` accept as σ: any ``activation(Z, k) -> Z``
+#: what ``train`` and ``iterate`` accept as σ: any ``activation(Z, j) -> Z``
 #: (an ``activations.Activation`` object, or a plain function like the seed's)
 ActivationFn = Callable[[torch.Tensor, int], torch.Tensor]
 
@@ -69,6 +72,8 @@ class History:
         far above float precision.
         """
         every = max(1, len(self.losses) // 10) if every is None else check_int(every, "every", minimum=1)
+        if not self.losses:
+            return "no epochs run"
 
         def fmt(loss: float) -> str:
             # '#' keeps trailing zeros: 0.99999999 and 1.00000001 both print as 1.00000
@@ -85,6 +90,8 @@ class History:
         return "converged" if self.converged else "stopped (epochs used up)"
 
     def __repr__(self) -> str:
+        if not self.losses:
+            return "History(0 epochs, no loss yet)"
         return (
             f"History({len(self.losses)} epochs, {self.status}, "
             f"final loss {self.final_loss:.5g})"
@@ -96,6 +103,23 @@ def _frobenius(A: torch.Tensor) -> torch.Tensor:
     return torch.linalg.vector_norm(A)
 
 
+State = TypeVar("State")
+
+
+def iteration(step: Callable[[State, int], State], start: State, iterations: int) -> Iterator[State]:
+    """The iteration itself: ``state_j = step(state_{j-1}, j)`` for j = 1..iterations, from ``start``.
+
+    The one loop of the course: ``unroll`` (a dense state Z, hence ``iterate``,
+    ``pass_loss`` and ``train``) and ``IteratedMap`` / ``RecurrentMap`` (a
+    state as slots) run it with their own step. A generator: each state is
+    yielded as it is made, for the caller to keep or drop.
+    """
+    state = start
+    for j in range(1, iterations + 1):
+        state = step(state, j)
+        yield state
+
+
 def unroll(
     M: torch.Tensor,
     X: torch.Tensor,
@@ -105,20 +129,21 @@ def unroll(
 ) -> Iterator[torch.Tensor]:
     """The iteration ``Z_j = σ(M Z_{j-1}, j-1)`` from ``Z_0 = X``: yields Z_1, ..., Z_k.
 
-    The one place the course writes it: ``iterate``, ``pass_loss`` (hence
-    ``train``) and the lessons all run it. Inputs are checked tensors of one
-    dtype (``M`` n x n, ``X`` n x m); differentiable, so autograd sees
-    every step. A generator, so that a caller can use each state as it is
-    made. ``check_output`` checks what the activation returns.
+    ``iterate``, ``pass_loss`` (hence ``train``) and the lessons run it. Inputs
+    are checked tensors of one dtype (``M`` n x n, ``X`` n x m);
+    differentiable, so autograd sees every step. ``check_output`` checks what
+    the activation returns.
     """
-    Z = X
-    for k in range(iterations):
+
+    def step(Z: torch.Tensor, j: int) -> torch.Tensor:
         Z = M @ Z
         if activation is not None:
-            Z = activation(Z, k)
+            Z = activation(Z, j - 1)
             if check_output:
                 _check_activation_output(Z, X.shape)
-        yield Z
+        return Z
+
+    return iteration(step, X, iterations)
 
 
 def pass_loss(
@@ -180,14 +205,16 @@ def iterate(
         S: a ``SparseMatrix``, or a plain n x n matrix (tensor, array, list).
         X: the start, n x m (a tensor finer than S raises a TypeError).
         iterations: applications of S (>= 0).
-        activation: ``activation(Z, k)`` applied after iteration k; identity if None.
+        activation: ``activation(Z, j)`` applied after iteration j; identity if None.
+
+    Every state is the caller's own: the first is a copy of X, not X.
     """
     with torch.no_grad():
         M = _as_square(S)
-        X = as_input(X, "X", M.dtype, rows=M.shape[0])
+        X = as_input(X, "X", M.dtype, rows=M.shape[0]).clone()
         iterations = check_int(iterations, "iterations", minimum=0)
         activation = check_activation(activation)
-        return [X, *unroll(M, X, iterations, activation)]
+        return [X, *unroll(M, X, iterations, activation, check_output=True)]
 
 
 def train(
@@ -212,7 +239,7 @@ def train(
         epochs: most epochs to run (>= 1).
         lr: SGD learning rate (> 0).
         tol: stop at the first loss <= tol (>= 0), without a step.
-        activation: ``activation(Z, k)`` applied after iteration k; identity if None.
+        activation: ``activation(Z, j)`` applied after iteration j; identity if None.
         interim_weight: weight of the summed per-iteration losses (>= 0).
 
     Returns:

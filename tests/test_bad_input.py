@@ -105,7 +105,7 @@ def one_argument(Z):  # an activation without the iteration index
     return Z
 
 
-def three_arguments(Z, k, c):  # an activation wanting more than (Z, k)
+def three_arguments(Z, j, c):  # an activation wanting more than (Z, j)
     return Z
 
 
@@ -168,8 +168,8 @@ BAD: list[Case] = [
     Case("train activation not callable", "activation", train(activation=42)),
     Case("train activation one argument", "activation", train(activation=one_argument)),
     Case("train activation three arguments", "activation", train(activation=three_arguments)),
-    Case("train activation wrong shape out", "activation", train(activation=lambda Z, k: Z[:1])),
-    Case("train activation returns a float", "activation", train(activation=lambda Z, k: 1.0)),
+    Case("train activation wrong shape out", "activation", train(activation=lambda Z, j: Z[:1])),
+    Case("train activation returns a float", "activation", train(activation=lambda Z, j: 1.0)),
     # exact_solution and residual
     Case("exact_solution X 1-D", "X", exact(X=torch.ones(3))),
     Case("exact_solution X dict", "X", exact(X={"x": 1})),
@@ -270,6 +270,20 @@ BAD += [
     Case("random_mask entries<0", "entries", lambda: cu.random_mask([3, 4, 2], -1)),
     Case("random_mask too many entries", "entries", lambda: cu.random_mask([3, 4, 2], 10**6)),
     Case("IteratedMap mask 0.5", "mask", lambda: cu.IteratedMap([2, 1], mask=torch.full((3, 3), 0.5))),
+    # issue 17: the optional arguments of the maps, an activation of one argument, a wrong shape
+    Case("IteratedMap bias string", "bias", lambda: cu.IteratedMap([2, 3, 1], bias="abc")),
+    Case("IteratedMap bias of strings", "bias", lambda: cu.IteratedMap([2, 3, 1], bias=["a", "b", "c", "d"])),
+    Case("IteratedMap bias NaN", "bias", lambda: cu.IteratedMap([2, 3, 1], bias=[math.nan] * 4)),
+    Case("IteratedMap dtype int64", "dtype", lambda: cu.IteratedMap([2, 3, 1], dtype=torch.int64)),
+    Case("IteratedMap dtype string", "dtype", lambda: cu.IteratedMap([2, 3, 1], dtype="float64")),
+    Case("IteratedMap generator 0", "generator", lambda: cu.IteratedMap([2, 3, 1], generator=0)),
+    Case("IteratedMap kind", "kind", lambda: cu.IteratedMap([2, 3, 1], kind="sparse")),
+    Case("RecurrentMap dtype complex", "dtype", lambda: cu.RecurrentMap([2, 3], dtype=torch.complex64)),
+    Case("RecurrentMap generator seed", "generator", lambda: cu.RecurrentMap([2, 3], generator=7)),
+    Case("train activation torch.tanh", "activation", lambda: cu.train(operator(), X, Y, activation=torch.tanh)),
+    Case("iterate activation torch.relu", "activation", lambda: cu.iterate(operator(), X, activation=torch.relu)),
+    Case("iterate activation wrong shape", "activation",
+         lambda: cu.iterate(operator(), X, activation=lambda Z, j: Z[:1])),
 ]
 
 

@@ -67,7 +67,7 @@ def diverged_run(epochs: int = 2000) -> tuple[cu.History, cu.SparseMatrix]:
 def diverged_at_start() -> cu.History:
     """A run whose very first loss is NaN (an activation that returns NaN)."""
     X, Y = cu.seed_data()
-    return cu.train(seed_operator(), X, Y, epochs=50, activation=lambda Z, k: Z * math.nan)
+    return cu.train(seed_operator(), X, Y, epochs=50, activation=lambda Z, j: Z * math.nan)
 
 
 # ---------------------------------------------------------------- training

@@ -229,3 +229,29 @@ def test_solution_table_numbers() -> None:
     assert plain[1].split() == ["other", "0.0000", "3.0000"]
     with pytest.raises(ValueError, match="reference"):
         exact_inverse.solution_table(X, Y, {"min": U_min}, reference="nope")
+
+
+# ---------------------------------------------- issue 17: every statement right
+def test_exact_solution_stays_on_the_inputs_device() -> None:
+    """The zeros it builds (Init, Omega by default) are made on X's device: 'meta' stands in for a GPU."""
+    X = torch.randn(3, 2, dtype=torch.float64).to("meta")
+    Y = torch.randn(3, 2, dtype=torch.float64).to("meta")
+    U = cu.exact_solution(X, Y)
+    assert U.device.type == "meta" and U.shape == (3, 3) and U.dtype == torch.float64
+    assert cu.exact_solution(X.float(), Y.float(), Init=torch.zeros(3, 3, device="meta")).device.type == "meta"
+
+
+@pytest.mark.parametrize("argument", ["Y", "Init"])
+def test_a_finer_tensor_is_refused_not_rounded(argument: str) -> None:
+    """One input policy: float64 Y or Init given with float32 X raises, naming both dtypes, like train's X."""
+    X = torch.eye(3)
+    given = {"Y": torch.eye(3), "Init": None, argument: torch.eye(3, dtype=torch.float64)}
+    with pytest.raises(TypeError, match=rf"{argument} is torch.float64 but .*torch.float32"):
+        cu.exact_solution(X, given["Y"], given["Init"])
+    U = cu.exact_solution(X.double(), **{k: v.double() if v is not None else None for k, v in given.items()})
+    assert U.dtype == torch.float64
+
+
+def test_residual_refuses_a_finer_U() -> None:
+    with pytest.raises(TypeError, match=r"U is torch.float64 but .*torch.float32"):
+        cu.residual(torch.eye(3), torch.eye(3), torch.eye(3, dtype=torch.float64))

@@ -274,7 +274,7 @@ def test_explore_activation_draws_the_plain_torch_trajectory(kwargs) -> None:
     Init = seed_init(0.5, chain)  # notebook 05's chain: init noise 0.5, lr 0.01, 1000 epochs
     _, U = plain_torch.sgd(Init, chain, X, Y, epochs=1000, lr=0.01, activation=fn)
     if settings["injection"]:
-        step = lambda Z, k: torch.cat([X[:1], fn(Z, k)[1:]])  # noqa: E731 - σ, then e₁ set back to X
+        step = lambda Z, j: torch.cat([X[:1], fn(Z, j)[1:]])  # noqa: E731 - σ, then e₁ set back to X
     else:
         step = fn
     expected = plain_torch.trajectory(Init + chain * U, X, 2 + settings["extra"], step)

@@ -252,3 +252,24 @@ def test_all_masks_of_the_subdiagonal_family():
         mask[1, 0], mask[2, 1] = keep
         floor = iterated.loss_floor(mask, X, Y, starts=3)
         assert (floor.loss < 1e-8) == (keep == (1, 1))
+
+
+# ---------------------------------------------- issue 17: every statement right
+def test_a_finer_hidden_state_is_refused_not_rounded():
+    X, Y = cu.seed_data(torch.float32)
+    with pytest.raises(TypeError, match=r"hidden is torch.float64 but .*torch.float32"):
+        cu.lift_solve(X, Y, torch.tensor([[0.0], [1.0], [0.0]], dtype=torch.float64))
+
+
+def test_family_member_hands_out_the_callers_own_arrays():
+    """A cached result mutated by one caller is pristine for the next (the bug class of train_on_seed)."""
+    S, states, norm, error = iterated.family_member(1.5)
+    reference = np.array([[0, 0, 0], [1.5, 0, 0], [0, 2 / 1.5, 0]])  # a·e₂e₁ᵀ + (2/a)·e₃e₂ᵀ by hand
+    np.testing.assert_allclose(S, reference)
+    S[0, 0] = 99.0
+    states[1][:] = -1.0
+    states.append(None)
+    S2, states2, _, _ = iterated.family_member(1.5)
+    np.testing.assert_allclose(S2, reference)
+    np.testing.assert_allclose(states2[1], reference @ np.array([[1.0], [0.0], [0.0]]))
+    assert len(states2) == 3

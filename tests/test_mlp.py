@@ -267,3 +267,135 @@ def test_bad_mask_and_bias():
         IteratedMap([2, 2, 2], activations=[None])
     with pytest.raises(ValueError, match="entries"):
         random_mask([2, 2], 100)
+
+
+# ---------------------------------------------- issue 17: every statement right
+@pytest.mark.parametrize("batch", [6, 5])
+def test_prelu_per_feature_equals_sequential(batch):
+    """PReLU(num_parameters=6) has one slope per feature: torch's channel axis is dim 1 of the rows (m, 6).
+    On the column layout it would take the batch for the channels (wrong for m = 6, an error for m = 5)."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 6), nn.PReLU(num_parameters=6), nn.Linear(6, 3))
+    with torch.no_grad():
+        model[1].weight.copy_(torch.linspace(-1.0, 1.0, 6))
+    imap = from_sequential(model)
+    x = torch.randn(batch, 4, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        expected = model(x)
+        for schedule in ["full", "skip"]:
+            assert torch.allclose(imap(x, schedule=schedule), expected, atol=1e-5)
+
+
+def dense_fixed_point(imap, x, activations, iterations=50):
+    """The plain dense loop z ← σ(S z + b) from z = [x; 0; …; 0], iterated until it stops changing."""
+    sizes, S = imap.sizes, imap.matrix
+    b = torch.cat([torch.zeros(sizes[0]), imap.bias.detach()])[:, None]
+    z = torch.cat([x.T, torch.zeros(sum(sizes[1:]), x.shape[0])])
+    for _ in range(iterations):
+        p = S @ z + b
+        parts = list(p.split(sizes))
+        new = torch.cat([parts[0]] + [q if f is None else f(q) for q, f in zip(parts[1:], activations)])
+        if torch.equal(new, z):
+            break
+        z = new
+    else:
+        raise AssertionError("the dense loop did not settle")
+    return z[-sizes[-1]:].T
+
+
+def test_a_slot_that_reads_only_its_bias_has_depth_one():
+    """Slot 1 reads no slot (z_1 = tanh(b_1)), slot 2 reads slot 1, slot 3 reads slot 2: depth 3, not 2."""
+    sizes = [4, 3, 3, 2]
+    mask = mlp_mask(sizes)
+    mask[4:7, 0:4] = 0  # slot 1 reads nothing
+    g = torch.Generator().manual_seed(0)
+    acts = [torch.tanh, torch.tanh, None]
+    imap = IteratedMap(sizes, mask, bias=torch.randn(8, generator=g), activations=acts, generator=g)
+    assert imap.slot_depth[1:] == [1, 2, 3] and imap.depth == 3
+    x = torch.randn(5, 4, generator=g)
+    expected = dense_fixed_point(imap, x, acts)
+    with torch.no_grad():
+        for schedule in ["full", "skip"]:
+            assert torch.allclose(imap(x, schedule=schedule), expected, atol=1e-6), schedule
+
+
+def test_random_masks_equal_the_dense_fixed_point():
+    """random_mask can leave a slot reading nothing (seed 86 for [4, 3, 3, 2] with 8 entries: slot 3 reads only its bias)."""
+    sizes = [4, 3, 3, 2]
+    acts = [torch.tanh, torch.tanh, None]
+    x = torch.randn(3, 4, generator=torch.Generator().manual_seed(5))
+    for seed in range(200):
+        g = torch.Generator().manual_seed(seed)
+        imap = IteratedMap(sizes, random_mask(sizes, 8, g), bias=torch.randn(8, generator=g), activations=acts,
+                           generator=g)
+        if imap.depth is None:
+            continue
+        expected = dense_fixed_point(imap, x, acts)
+        with torch.no_grad():
+            for schedule in ["full", "skip"]:
+                assert torch.allclose(imap(x, schedule=schedule), expected, atol=1e-6), (seed, schedule)
+
+
+def count(module):
+    return sum(p.numel() for p in module.parameters())
+
+
+def test_layers_without_bias_have_no_trainable_bias():
+    """A layer without bias stays without: frozen zeros, not parameters; the counts equal the model's."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 6, bias=False), nn.Tanh(), nn.Linear(6, 3))
+    imap = from_sequential(model)
+    assert count(imap) == count(model) == 4 * 6 + 6 * 3 + 3
+    x, y = torch.randn(9, 4), torch.randn(9, 3)
+    for net in (model, imap):
+        optimiser = torch.optim.SGD(net.parameters(), lr=0.1)
+        for _ in range(5):
+            optimiser.zero_grad()
+            ((net(x) - y) ** 2).sum().backward()
+            optimiser.step()
+    assert not imap.bias[:6].any()  # the first layer's slot
+    assert torch.allclose(imap.bias[6:], model[2].bias.detach(), atol=1e-6)
+    with torch.no_grad():
+        assert torch.allclose(imap(x), model(x), atol=1e-5)
+
+
+def test_from_sequential_refuses_a_model_on_several_devices():
+    """The map lives on one device: its copied activations follow it (a PReLU left on 'meta' would not)."""
+    model = nn.Sequential(nn.Linear(4, 5), nn.PReLU().to("meta"), nn.Linear(5, 3))
+    with pytest.raises(ValueError, match="model.*device"):
+        from_sequential(model)
+
+
+def test_from_sequential_map_moves_as_a_whole():
+    model = nn.Sequential(nn.Linear(4, 5), nn.PReLU(), nn.Linear(5, 3))
+    imap = from_sequential(model).to("meta")
+    assert {t.device.type for t in [*imap.parameters(), *imap.buffers()]} == {"meta"}
+
+
+def test_lists_and_tensors_with_nan_get_one_answer():
+    """One rule: a map's forward lets NaN through, as nn.Sequential does, in a list as in a tensor."""
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    imap = from_sequential(model)
+    x = [[float("nan"), 0.0, 1.0], [1.0, 2.0, 3.0]]
+    with torch.no_grad():
+        expected = model(torch.tensor(x))
+        for given in (x, torch.tensor(x), np.array(x)):
+            torch.testing.assert_close(imap(given), expected, equal_nan=True)
+
+
+def test_bool_x_is_numbers():
+    """One rule: booleans are the numbers 0 and 1, for IteratedMap as for RecurrentMap."""
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    imap = from_sequential(model)
+    x = torch.tensor([[True, False, True]])
+    with torch.no_grad():
+        assert torch.allclose(imap(x), model(x.float()), atol=1e-6)
+
+
+@pytest.mark.parametrize("argument", ["U", "bias"])
+def test_finer_U_or_bias_is_refused_not_rounded(argument):
+    value = torch.zeros(9, 9, dtype=torch.float64) if argument == "U" else torch.zeros(6, dtype=torch.float64)
+    with pytest.raises(TypeError, match=rf"{argument} is torch.float64 but .* torch.float32"):
+        IteratedMap([3, 4, 2], **{argument: value}, dtype=torch.float32)
+    IteratedMap([3, 4, 2], **{argument: value}, dtype=torch.float64)  # the same dtype: fine
+    IteratedMap([3, 4, 2], **{argument: value.tolist()}, dtype=torch.float32)  # lists are the caller's numbers

@@ -281,3 +281,12 @@ def test_lower_precision_lists_and_arrays_are_converted_as_before() -> None:
     assert len(cu.train(S32, array, array.tolist(), epochs=3).losses) == 3
     # integer tensors too
     assert S32(torch.ones(3, 2, dtype=torch.int64)).dtype == torch.float32
+
+
+# ---------------------------------------------- issue 17: every statement right
+def test_a_finer_U_is_refused_not_rounded() -> None:
+    """U float64 for an operator computing in float32 (its Init's dtype) raises, naming both dtypes."""
+    with pytest.raises(TypeError, match=r"U is torch.float64 but .*torch.float32"):
+        cu.SparseMatrix(3, Init=torch.zeros(3, 3), U=torch.ones(3, 3, dtype=torch.float64))
+    S = cu.SparseMatrix(3, Init=torch.zeros(3, 3, dtype=torch.float64), U=torch.ones(3, 3, dtype=torch.float64))
+    assert S.U.dtype == torch.float64

@@ -105,3 +105,34 @@ def test_lessons_follow_the_notebooks() -> None:
 def test_tools_are_outside_the_package() -> None:
     for name in ("lab", "check", "refresh"):
         assert not (ROOT / "course_utils" / f"{name}.py").exists(), f"course_utils/{name}.py is tooling inside the package"
+
+
+# ---------------------------------------------- issue 17: one cache, copies handed out
+#: lesson modules owned by another change; they switch to ``lessons.cache.copied`` there
+PENDING_CACHES: set[str] = set()
+
+
+def test_every_lesson_cache_is_the_copying_one() -> None:
+    """No lesson caches with functools directly: ``course_utils.lessons.cache.copied`` hands each caller a copy."""
+    for path in sorted((ROOT / "course_utils" / "lessons").glob("*.py")):
+        if path.stem in PENDING_CACHES or path.stem == "cache":
+            continue
+        text = path.read_text(encoding="utf-8")
+        for word in ("lru_cache", "functools.cache", "@cache\n"):
+            assert word not in text, f"{path.name} caches with {word.strip()}: use lessons.cache.copied"
+
+
+def test_cached_lesson_results_are_the_callers_own() -> None:
+    """Mutate what one call returned, call again: the pristine value (depth_run's History, sweep_examples)."""
+    from course_utils.lessons import depth_and_the_saddle as saddle
+    from course_utils.lessons import exact_inverse
+
+    history = saddle.depth_run(0.3, 2)
+    kept = (list(history.losses), history.converged)
+    history.losses.append(-1.0)
+    history.converged = not history.converged
+    again = saddle.depth_run(0.3, 2)
+    assert again is not history and (again.losses, again.converged) == kept
+
+    sweep = exact_inverse.sweep_examples(0.1, 4)
+    assert exact_inverse.sweep_examples(0.1, 4) is not sweep

@@ -300,3 +300,42 @@ def test_bad_schedule_iterations_and_layout():
         RecurrentMap([2, 3], batch_first="yes")
     with pytest.raises(ValueError, match="h0 must be a tuple"):
         RecurrentMap([3, 4, 2])(torch.zeros(5, 2, 3), torch.zeros(2, 2, 4))
+
+
+# ---------------------------------------------- issue 17: every statement right
+@pytest.mark.parametrize("layers", [1, 2])
+def test_without_bias_the_parameters_are_the_rnns(layers):
+    """An RNN without bias gives a map without trainable bias: frozen zeros, not parameters (as from_sequential)."""
+    rnn = make_rnn(bias=False, num_layers=layers)
+    rmap = cu.from_rnn(rnn)
+    assert sum(p.numel() for p in rmap.parameters()) == sum(p.numel() for p in rnn.parameters())
+    x, target = sequences(rnn), torch.randn(M, HIDDEN, generator=torch.Generator().manual_seed(6))
+    for model in (rnn, rmap):
+        optimiser = torch.optim.SGD(model.parameters(), lr=0.1)
+        for _ in range(3):
+            optimiser.zero_grad()
+            ((model(x)[1][-1] - target) ** 2).sum().backward()
+            optimiser.step()
+    assert not rmap.bias.any()
+    assert_same(rmap(x)[0].detach(), rnn(x)[0].detach())
+
+
+def test_bool_x_is_numbers():
+    """One rule with IteratedMap: booleans are the numbers 0 and 1."""
+    rnn = make_rnn()
+    x = sequences(rnn) > 0
+    assert_same(cu.from_rnn(rnn)(x)[0].detach(), rnn(x.float())[0].detach())
+
+
+def test_nan_in_a_list_as_in_a_tensor():
+    rnn = make_rnn()
+    x = sequences(rnn)
+    x[2, 1, 0] = float("nan")
+    rmap = cu.from_rnn(rnn)
+    torch.testing.assert_close(rmap(x.tolist())[0], rmap(x)[0], equal_nan=True)
+    torch.testing.assert_close(rmap(x)[0], rnn(x)[0], equal_nan=True, atol=1e-5, rtol=1e-5)
+
+
+def test_finer_bias_is_refused_not_rounded():
+    with pytest.raises(TypeError, match=r"bias is torch.float64 but .* torch.float32"):
+        RecurrentMap([3, 4], bias=torch.zeros(4, dtype=torch.float64))

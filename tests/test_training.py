@@ -37,7 +37,7 @@ SEED_TRACE = {
 
 def seed_loop(Init, Omega, X, Y, *, iterations, epochs, lr, tol, activation=None, interim_weight=0.0):
     """The seed notebook's cell 9 with its settings as arguments; returns (losses, U)."""
-    activation = activation or (lambda Z, k: Z)
+    activation = activation or (lambda Z, j: Z)
     U = torch.zeros(Init.shape, dtype=Init.dtype, requires_grad=True)
 
     def loss_function(Y, YHat, iteration):
@@ -70,8 +70,8 @@ def cube_row_1(Z, k):
 
 ACTIVATIONS = {
     "identity": None,
-    "tanh": lambda Z, k: torch.tanh(Z),
-    "tanh after the first": lambda Z, k: torch.tanh(Z) if k == 0 else Z,
+    "tanh": lambda Z, j: torch.tanh(Z),
+    "tanh after the first": lambda Z, j: torch.tanh(Z) if j == 0 else Z,
     "cube row 1": cube_row_1,
 }
 
@@ -220,7 +220,7 @@ def test_divergence_stops_at_the_first_non_finite_loss() -> None:
 def test_nan_from_the_activation_is_a_divergence() -> None:
     X, Y = cu.seed_data()
     S = cu.SparseMatrix(generator=cu.seed_generator())
-    history = cu.train(S, X, Y, activation=lambda Z, k: Z * float("nan") if k == 1 else Z)
+    history = cu.train(S, X, Y, activation=lambda Z, j: Z * float("nan") if j == 1 else Z)
     assert history.diverged and len(history.losses) == 1 and math.isnan(history.losses[0])
 
 
@@ -297,3 +297,39 @@ def test_slider_runs_are_cut_from_one_long_run() -> None:
     assert not cut.converged and not cut.diverged
     assert seed_run(0.01, 2, 0.1, 207).converged
     assert not seed_run(0.01, 2, 0.1, 206).converged
+
+
+# ---------------------------------------------- issue 17: every statement right
+def test_an_empty_history_prints() -> None:
+    """Before any epoch there is no final loss: repr and report say so instead of raising IndexError."""
+    assert repr(cu.History()) == "History(0 epochs, no loss yet)"
+    assert cu.History().report() == "no epochs run"
+
+
+def test_iterate_hands_back_its_own_start() -> None:
+    """The first state is a copy: changing it leaves the caller's X as it was."""
+    X = torch.tensor([[1.0], [0.0], [0.0]])
+    states = cu.iterate(torch.eye(3), X, 2)
+    assert states[0] is not X
+    states[0].add_(5.0)
+    assert torch.equal(X, torch.tensor([[1.0], [0.0], [0.0]]))
+
+
+def test_a_one_argument_function_is_refused_at_the_call() -> None:
+    """torch.tanh has no Python signature, so the (Z, k) check let it through to the first epoch."""
+    X, Y = cu.seed_data()
+    S = cu.SparseMatrix(3, generator=cu.seed_generator())
+    for call in (lambda: cu.train(S, X, Y, activation=torch.tanh), lambda: cu.iterate(S, X, activation=torch.tanh)):
+        with pytest.raises(TypeError, match=r"activation must accept two arguments \(Z, j\).*torch.tanh"):
+            call()
+    # what the message advises works, and equals tanh after every application (a hand-written loop)
+    states = cu.iterate(S, X, 2, activation=lambda Z, j: torch.tanh(Z))
+    with torch.no_grad():
+        M = S.matrix
+        assert torch.allclose(states[-1], torch.tanh(M @ torch.tanh(M @ X)))
+
+
+def test_iterate_checks_the_activations_shape() -> None:
+    X = torch.eye(3)[:, :1]
+    with pytest.raises(ValueError, match=r"activation must return a tensor of shape \(3, 1\), got shape \(1, 1\)"):
+        cu.iterate(torch.eye(3), X, 2, activation=lambda Z, j: Z[:1])

@@ -543,8 +543,8 @@ class Exercise:
         except SystemExit as err:
             return Feedback(
                 False,
-                f"Not quite: your function called exit() or sys.exit() (SystemExit: {err}); a function hands "
-                f"back its result with `return`.{where}",
+                f"Not quite: your function called exit() or sys.exit(){'' if err.code is None else f' ({err.code})'}; "
+                f"a function hands back its result with `return`.{where}",
             )
         except Exception as err:  # the learner's error, named, never raised
             return Feedback(False, f"Not quite: your function raised {type(err).__name__}: {err}{where}")

@@ -18,7 +18,6 @@ Everything is computed in float64 unless a ``dtype`` is given.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Sequence
 
 import ipywidgets as widgets
@@ -41,6 +40,7 @@ from ..data import seed_data, seed_generator
 from ..operator import SparseMatrix
 from ..plotting import new_axes, plot_loss
 from ..training import ActivationFn, History, pass_loss, train
+from .cache import copied
 from .explorer import explorer
 
 __all__ = [
@@ -122,7 +122,7 @@ def loss_at(S_or_Init: Any, U: Any, X: Any, Y: Any, iterations: int = 2, activat
             result can be differentiated with respect to it.
         X, Y: inputs and targets as columns, shape (n, m).
         iterations: applications of S (k >= 1).
-        activation: ``activation(Z, k)`` after iteration k; identity if None.
+        activation: ``activation(Z, j)`` after iteration j; identity if None.
         interim_weight: weight of the summed per-iteration losses (>= 0).
         Omega: 0/1 mask (only when ``S_or_Init`` is not a SparseMatrix);
             all ones if None.
@@ -590,7 +590,7 @@ NOTEBOOK = "03_depth_and_the_saddle"
 EPOCHS = 600
 
 
-@lru_cache(maxsize=256)
+@copied(maxsize=256)
 def depth_run(init_noise: float = 0.1, iterations: int = 2) -> History:
     """The seed's run with its Init scaled to ``init_noise`` (float64, EPOCHS epochs)."""
     return plateau_run(init_noise, iterations, epochs=EPOCHS)

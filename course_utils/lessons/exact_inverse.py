@@ -17,7 +17,6 @@ least-squares U; this module holds what the notebook sets beside it:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Mapping
 
 import ipywidgets as widgets
@@ -31,6 +30,7 @@ from .._checks import as_matrix, check_int, check_mask, check_real, describe
 from ..data import example_data
 from ..exact import exact_solution, residual
 from ..plotting import new_axes
+from .cache import copied
 from .explorer import explorer
 
 __all__ = [
@@ -200,7 +200,7 @@ def sweep_examples(noise: float = 0.0, m_max: int = 8, n: int = 3, seed: int = 0
     return _sweep(noise, m_max, n, seed)
 
 
-@lru_cache(maxsize=128)
+@copied(maxsize=128)
 def _sweep(noise: float, m_max: int, n: int, seed: int) -> Sweep:
     X, Y, A = example_data(m_max, noise, n, seed)
     residuals, norms = [], []

@@ -24,7 +24,6 @@ whatever U is, so the loss can never go below ``|Y[3]| = 2``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Sequence
 
 import ipywidgets as widgets
@@ -38,7 +37,8 @@ from .._checks import as_matrix, check_int, check_mask, check_real, describe
 from ..data import seed_data
 from ..exact import lift_solve
 from ..plotting import basis_labels, plot_trajectory
-from ..training import unroll
+from ..training import iterate, unroll
+from .cache import copied
 from .explorer import explorer
 
 __all__ = [
@@ -89,7 +89,7 @@ def family_table(values: Sequence[float]) -> str:
     for a in values:
         S = seed_family(a)
         lifted = lift_solve(X, Y, a * e2)
-        error = float(torch.linalg.matrix_norm(S @ S @ X - Y))
+        error = float(torch.linalg.matrix_norm(iterate(S, X, 2)[-1] - Y))
         same = bool(torch.allclose(lifted.matrix, S, atol=1e-12))
         lines.append(f"{a:+6.2f}   {error:15.4f}   {str(same):>32}   {float(torch.linalg.matrix_norm(S)):10.4f}")
     return "\n".join(lines)
@@ -338,13 +338,13 @@ def masked_run(
 NOTEBOOK = "04_iterated_exact"
 
 
-@lru_cache(maxsize=256)
+@copied(maxsize=256)
 def family_member(a: float) -> tuple[np.ndarray, list[np.ndarray], float, float]:
     """S(a), its trajectory [X, SX, S²X] on the seed's data, ||S(a)||_F and
     ||S²X - Y||_F (a ≠ 0)."""
     X, Y = seed_data(torch.float64)
     S = seed_family(a)
-    states = [X, S @ X, S @ (S @ X)]
+    states = iterate(S, X, 2)
     return (
         S.numpy(),
         [z.numpy() for z in states],

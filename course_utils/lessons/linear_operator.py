@@ -11,7 +11,6 @@ draws.
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 
 import ipywidgets as widgets
 import torch
@@ -22,6 +21,7 @@ from ..data import seed_data, seed_generator
 from ..operator import SparseMatrix
 from ..plotting import plot_loss
 from ..training import History, train
+from .cache import copied
 from .explorer import explorer
 
 __all__ = [
@@ -40,7 +40,7 @@ EPOCHS_MAX = 2001
 TOL = 0.01
 
 
-@lru_cache(maxsize=128)  # a run holds up to EPOCHS_MAX floats
+@copied(maxsize=128)  # a run holds up to EPOCHS_MAX floats
 def _full_run(lr: float, iterations: int, init_noise: float, epochs: int) -> tuple[tuple[float, ...], bool, bool]:
     """The losses, ``converged`` and ``diverged`` of ``train`` on the seed's problem (plain data: cached)."""
     X, Y = seed_data(torch.float64)

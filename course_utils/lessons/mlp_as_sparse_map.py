@@ -12,7 +12,6 @@ the hidden width against test accuracy and time per training step.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from functools import lru_cache
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import ipywidgets as widgets
@@ -29,6 +28,7 @@ from ..data import digits_data
 from ..mlp import IteratedMap, mlp_mask, random_mask
 from ..plotting import draw_mask, new_axes, plot_slots, slot_centres, slot_edges, subscript
 from ..storage import CSR_CROSSOVER, check_sizes, slot_slices
+from .cache import copied
 from .explorer import explorer
 
 __all__ = [
@@ -191,7 +191,7 @@ def training_digits(images: int | None = None, dtype: torch.dtype = torch.float6
     return _training_digits(images, dtype)
 
 
-@lru_cache(maxsize=8)
+@copied(maxsize=8)
 def _training_digits(images: int | None, dtype: torch.dtype) -> tuple[torch.Tensor, ...]:
     x_train, y_train, x_test, y_test = digits_data(dtype)
     if images is not None and images > len(y_train):
@@ -546,10 +546,10 @@ def mask_run(hidden: int = 16, density: float = 0.1, random: bool = True,
         raise TypeError(f"random must be True (a random mask) or False (the MLP mask), got {describe(random)}")
     seed = check_int(seed, "seed", minimum=0)
     accuracy_, seconds, kind, mask = _mask_run(hidden, density, bool(random), seed)
-    return accuracy_, seconds, kind, mask.clone()
+    return accuracy_, seconds, kind, mask
 
 
-@lru_cache(maxsize=256)
+@copied(maxsize=256)
 def _mask_run(hidden: int, density: float, random: bool, seed: int) -> tuple[float, float, str, torch.Tensor]:
     sizes = [64, hidden, hidden, 10]
     n = sum(sizes)

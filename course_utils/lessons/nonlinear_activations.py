@@ -19,7 +19,6 @@ the notebook sets beside them:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import ipywidgets as widgets
@@ -34,6 +33,7 @@ from ..data import seed_data, seed_generator
 from ..operator import SparseMatrix
 from ..plotting import FLOOR, light_log_axis, plot_losses, plot_trajectory, state_labels
 from ..training import History, iterate, train
+from .cache import copied
 from .explorer import explorer
 
 __all__ = [
@@ -58,7 +58,7 @@ __all__ = [
 ]
 
 
-def seed_inplace_cube(Z: torch.Tensor, k: int = 0) -> torch.Tensor:
+def seed_inplace_cube(Z: torch.Tensor, j: int = 0) -> torch.Tensor:
     """The seed's commented-out activation, kept to show why the course avoids it (notebook 05).
 
     ``Z[1, :] = Z[1, :]**3`` edits Z in place. The cube's backward pass needs
@@ -333,7 +333,7 @@ class SeedRun:
     Attributes:
         S: the trained operator, the caller's own (train it further if you like).
         history: what ``train`` returned, the caller's own copy.
-        activation: the σ(Z, k) it was trained with (None for identity).
+        activation: the σ(Z, j) it was trained with (None for identity).
         iterations: its trained depth.
     """
 
@@ -362,7 +362,7 @@ class SeedRun:
         return iterate(self.S, X, self.iterations + extra, act)
 
 
-@lru_cache(maxsize=128)
+@copied(maxsize=128)
 def _cached_train_on_seed(fn: str, mask: str, init_noise: float, lr: float, epochs: int, iterations: int,
                           interim_weight: float, dtype: torch.dtype) -> tuple:
     """The run as plain data, (Init, Omega, U, losses, converged, diverged): the

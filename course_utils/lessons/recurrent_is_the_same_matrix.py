@@ -19,7 +19,6 @@ feed-forward blocks h←x and y←h.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any, Sequence
 
 import ipywidgets as widgets
@@ -33,6 +32,7 @@ from ..mlp import IteratedMap, mlp_mask, random_mask
 from ..plotting import draw_mask, plot_slots, subscript
 from ..recurrent import RecurrentMap, rnn_mask
 from ..storage import slot_slices
+from .cache import copied
 from .explorer import explorer
 from .mlp_as_sparse_map import (accuracy, accuracy_table, plot_accuracies, single_thread, slot_names, train_and_test,
                                 train_map, training_digits)
@@ -290,10 +290,10 @@ def share_run(share: float = 0.5, seed: int = 0) -> tuple[float, torch.Tensor]:
         raise ValueError(f"share must be between 0 and 1, got {share}")
     seed = check_int(seed, "seed", minimum=0)
     test_accuracy, mask = _share_run(round(share, 6), seed)
-    return test_accuracy, mask.clone()
+    return test_accuracy, mask
 
 
-@lru_cache(maxsize=64)
+@copied(maxsize=64)
 def _share_run(share: float, seed: int) -> tuple[float, torch.Tensor]:
     generator = torch.Generator().manual_seed(seed)
     mask = share_mask(SLIDER_HIDDEN, SLIDER_ENTRIES, share, generator)
