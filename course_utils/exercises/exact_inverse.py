@@ -1,8 +1,5 @@
 """Exercises of notebook 02, the exact inverse: one block per exercise, in course order.
-
-A block holds the reference (plain torch, written the way a learner would
-write it), the hidden cases, the hint, and the mistakes, each with an example
-answer that makes it; ``EXERCISES.append`` registers it.
+(The block's parts: linear_operator.py's docstring and README's "Adding an exercise".)
 """
 
 from __future__ import annotations
