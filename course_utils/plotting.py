@@ -13,7 +13,10 @@
 
 Every function returns the matplotlib ``Figure`` it drew on (made with
 ``pyplot``, imported at the first figure, so that a notebook shows it with
-``plt.show()``).
+``plt.show()``), described in words (``describe_figure``: the figure's text
+alternative, its numbers rounded on purpose). Given an ``ax``, a function
+describes only that axes (``describe_axes``) and the figure's owner writes
+the figure's description from its parts (``description(ax)``).
 """
 
 from __future__ import annotations
@@ -129,6 +132,7 @@ def plot_loss(
     """
     if not isinstance(history, History):
         raise TypeError(f"history must be a course_utils.History (what train returns), got {describe(history)}")
+    owned = ax is None
     ax = new_axes(ax, margins=LOSS_MARGINS)
     line = draw_loss_curve(ax, history, cross={"markersize": 10, "mew": 2}, dot={}, label=label)
     colour = line.get_color()
@@ -160,7 +164,10 @@ def plot_loss(
         ax.set_title(title)
     if label is not None:
         ax.legend(loc="lower left")
-    return ax.figure
+    text = f"loss curve{f' of {label}' if label is not None else ''} on a log scale, epochs 0 to {stop}: {loss_summary(history)}"
+    if history.tol > 0 and not history.converged:
+        text += f"; the dotted line is tol {rounded(history.tol)}"
+    return _describe(ax, text, owned)
 
 
 def _as_numpy(value: Any, name: str) -> np.ndarray:
@@ -231,7 +238,11 @@ def plot_matrices(
                         color="white" if abs(v) > 0.6 * bound else "black")
     if title is not None:
         fig.suptitle(title)
-    return fig
+    kind = "heatmap" if count == 1 else f"{count} heatmaps side by side"
+    how = "red positive, blue negative" + (", the values written in the cells" if annotate else "")
+    how += ", one colour scale for all" if shared_scale and count > 1 else ""
+    parts = "; ".join(f"{name}: {matrix_summary(array, digits)}" for name, array in arrays.items())
+    return describe_figure(fig, sentence(f"{title + ': ' if title else ''}{kind} ({how}). {parts}"))
 
 
 def _bound(array: np.ndarray) -> float:
@@ -358,6 +369,7 @@ def plot_trajectory(
     for block, start in zip(blocks, starts):
         grid[:, start : start + m] = block
 
+    owned = ax is None
     if ax is None:
         ax = new_axes(figsize=(min(1.0 + 0.55 * width + 0.6, 11.0), min(1.2 + 0.45 * n, 6.0)))
     else:
@@ -388,7 +400,26 @@ def plot_trajectory(
     if title is None:
         title = "trajectory: one column per iteration" if m == 1 else "trajectory: one block of columns per iteration"
     ax.set_title(title)
-    return ax.figure
+    return _describe(ax, _trajectory_text(arrays, list(labels), None if target is None else blocks[-1]), owned)
+
+
+def _trajectory_text(states: list[np.ndarray], labels: list[str], target: np.ndarray | None) -> str:
+    """``plot_trajectory``'s heatmap in words: each state (the first two and
+    the last two of a long trajectory) and the target."""
+    n, m = states[0].shape
+    kind = "one column" if m == 1 else f"one block of {m} columns"
+    words = [f"{label} = {state_summary(state)}" for label, state in zip(labels, states)]
+    if len(words) > 5:
+        words = words[:2] + ["…"] + words[-2:]
+    text = (f"heatmap of a trajectory of {len(states)} states, {kind} per state, rows e₁ to "
+            f"{basis_labels(n)[-1]} (red positive, blue negative): {', '.join(words)}")
+    if len(states) > 2:
+        last, before = (np.round(s, 2) + 0.0 for s in states[-2:][::-1])
+        if np.array_equal(last, before, equal_nan=True):
+            text += f" ({labels[-1]} equals {labels[-2]} to 2 decimals)"
+    if target is not None:
+        text += f"; target Y = {state_summary(target)}"
+    return text
 
 
 def _short(v: float) -> str:
@@ -442,6 +473,7 @@ def plot_losses(histories: Mapping[str, History], title: str | None = None, ax: 
         ax: matplotlib Axes to draw on; a new figure when None.
     """
     check_histories(histories)
+    owned = ax is None
     ax = new_axes(ax, figsize=(6.5, 3.5))
     for label, history in histories.items():
         word = "diverged" if history.diverged else "converged" if history.converged else "stopped"
@@ -459,7 +491,264 @@ def plot_losses(histories: Mapping[str, History], title: str | None = None, ax: 
     ax.legend(fontsize=8, loc="lower left")
     if title is not None:
         ax.set_title(title)
+    runs = "; ".join(f"{label}: {loss_summary(history)}" for label, history in histories.items())
+    tol_text = f" The dotted line is tol {', '.join(rounded(t) for t in sorted(tols))}." if tols else ""
+    text = (f"{len(histories)} loss curves on a log scale, epochs 0 to {right}, each in its own colour and "
+            f"line style, labelled in the legend. {runs}.{tol_text}")
+    return _describe(ax, text, owned)
+
+
+# ------------------------------------------------------------------ descriptions
+def describe_figure(figure: Figure, text: str) -> Figure:
+    """Give ``figure`` its description: what it shows and the numbers that matter, in words.
+
+    Every figure the course draws has one. In a notebook it is shown under the
+    figure as its caption line (``setup()`` makes ``plt.show()`` do that); the
+    book uses it as the image's text alternative. Numbers in it are rounded on
+    purpose, so that nbval can compare it like any printed output.
+
+    Returns ``figure``, so that a drawing function can end ``return describe_figure(fig, ...)``.
+    """
+    if not isinstance(figure, Figure):
+        raise TypeError(f"figure must be a matplotlib Figure, got {describe(figure)}")
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError(f"text must be a non-empty description of the figure, got {text!r}")
+    figure.description = " ".join(text.split())
+    return figure
+
+
+def description(figure: Figure | Axes) -> str | None:
+    """The description ``describe_figure`` gave ``figure``, or the part
+    ``describe_axes`` gave an axes (None if it has none)."""
+    return getattr(figure, "description", None)
+
+
+def describe_axes(ax: Axes, text: str) -> Axes:
+    """Give one axes its part of a description: what a drawing function drew
+    on an ``ax`` it was handed. The function that made the figure (its owner)
+    reads it with ``description(ax)`` and writes the figure's description with
+    ``describe_figure``. Returns ``ax``."""
+    if not isinstance(ax, Axes):
+        raise TypeError(f"ax must be a matplotlib Axes, got {describe(ax)}")
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError(f"text must be a non-empty description of the axes, got {text!r}")
+    ax.description = " ".join(text.split())
+    return ax
+
+
+def sentence(text: str) -> str:
+    """``text`` as a sentence: its first letter capitalised, a full stop at the end."""
+    text = text.strip()
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+def _describe(ax: Axes, text: str, owned: bool) -> Figure:
+    """``text`` as the axes' part, and as the figure's description (a
+    ``sentence``) when the drawing function made the figure itself."""
+    describe_axes(ax, text)
+    if owned:
+        describe_figure(ax.figure, sentence(text))
     return ax.figure
+
+
+def rounded(value: float, digits: int = 3) -> str:
+    """``value`` to ``digits`` significant digits, as a description writes it:
+    ``1.98``, ``0.00225``, ``104``, ``2.4e-05``; trailing zeros dropped, never ``-0``."""
+    value = float(value)
+    if not math.isfinite(value):
+        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    if value == 0:
+        return "0"
+    magnitude = math.floor(math.log10(abs(value)))
+    if -4 <= magnitude < 6:
+        return fixed(value, max(digits - 1 - magnitude, 0))
+    mantissa, exponent = f"{value:.{max(digits - 1, 0)}e}".split("e")
+    if "." in mantissa:
+        mantissa = mantissa.rstrip("0").rstrip(".")
+    return f"{mantissa}e{exponent}"
+
+
+def fixed(value: float, decimals: int = 2) -> str:
+    """``value`` rounded to ``decimals`` decimals, trailing zeros dropped
+    (``1.00`` is ``1``, ``-0.001`` is ``0``): the values a heatmap writes, in words."""
+    value = float(value)
+    if not math.isfinite(value):
+        return rounded(value)
+    text = f"{round(value, decimals) + 0.0:.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def between_powers_of_ten(value: float) -> str:
+    """``"between 0.01 and 0.1"``: where a value that depends on many float
+    operations lies, in words that do not depend on its last bits."""
+    value = float(value)
+    if not math.isfinite(value) or value <= 0:
+        return rounded(value)
+    low = 10.0 ** math.floor(math.log10(value))
+    return f"between {rounded(low)} and {rounded(low * 10)}"
+
+
+def loss_summary(history: History) -> str:
+    """One run's loss curve in words (what ``draw_loss_curve`` draws): where
+    it starts, how long it stays within 10 % of that, how it ends (tol reached
+    at an epoch: a dot; epochs used up: a square, and between which powers of
+    ten the loss is; not finite: a red cross). Rounded so that the words do not
+    depend on the last bits of a long run."""
+    losses = np.asarray(history.losses, dtype=float)
+    if losses.size == 0:
+        return "no epochs run"
+    start, stop = float(losses[0]), history.stop_epoch
+    if not math.isfinite(start):
+        return "the loss is not finite from epoch 0 (diverged, a red cross)"
+    text = f"the loss starts at {rounded(start)}"
+    below = np.nonzero(losses <= 0.9 * start)[0]
+    if below.size == 0 and stop >= 10 and not history.diverged:
+        text += ", stays within 10 % of it to the end"
+    elif below.size and below[0] >= 10:
+        text += f", stays within 10 % of it for {int(below[0])} epochs, then"
+    if history.diverged:
+        finite = np.nonzero(np.isfinite(losses))[0]
+        end = f"stops being finite at epoch {stop} (diverged, a red cross at epoch {int(finite[-1])})"
+    elif history.converged:
+        end = f"reaches tol {rounded(history.tol)} at epoch {stop} (converged, a dot)"
+    else:
+        final = float(losses[-1])
+        end = f"is {'0' if final == 0 else between_powers_of_ten(final)} when the epochs run out at epoch {stop} (a square)"
+    return f"{text} {end}" if text.endswith("then") else f"{text} and {end}"
+
+
+def matrix_summary(matrix: Any, decimals: int = 2) -> str:
+    """A matrix in words, its values rounded to ``decimals`` (as a heatmap
+    writes them): its shape and its few non-zero entries, counted from 1
+    (``3 x 3, zero except (2,1) = 1, (3,2) = 2``), or the range of its entries."""
+    if isinstance(matrix, torch.Tensor):
+        matrix = matrix.detach().cpu().double().numpy()
+    array = np.asarray(matrix, dtype=float)
+    if array.ndim == 1:
+        array = array[:, None]
+    shape = f"{array.shape[0]} x {array.shape[1]}"
+    finite = np.isfinite(array)
+    values = np.round(np.where(finite, array, 0.0), decimals) + 0.0
+    bad = int((~finite).sum())
+    tail = f", {bad} of its {array.size} entries not finite" if bad else ""
+    shown = values[finite]
+    if shown.size == 0:
+        return f"{shape}{tail}"
+    if shown.min() == shown.max():
+        return f"{shape}, every {'finite ' if bad else ''}entry {fixed(shown[0], decimals)}{tail}"
+    nonzero = list(zip(*np.nonzero(finite & (values != 0))))
+    if len(nonzero) <= 4:
+        listed = ", ".join(f"({i + 1},{j + 1}) = {fixed(values[i, j], decimals)}" for i, j in nonzero)
+        return f"{shape}, zero except {listed}{tail}"
+    zeros = int((shown == 0).sum())
+    zero_text = f" ({zeros} of them zero)" if zeros else ""
+    return f"{shape}, entries from {fixed(shown.min(), decimals)} to {fixed(shown.max(), decimals)}{zero_text}{tail}"
+
+
+def state_summary(state: Any, decimals: int = 2) -> str:
+    """A state of a trajectory in words: a column as a combination of e₁, e₂,
+    … (``2·e₃``, ``0``), a block of several columns as ``matrix_summary``."""
+    array = np.asarray(state, dtype=float)
+    if array.ndim == 2 and array.shape[1] != 1:
+        return matrix_summary(array, decimals)
+    column = array.reshape(-1)
+    if not np.isfinite(column).all():
+        return matrix_summary(column, decimals)
+    values = np.round(column, decimals) + 0.0
+    nonzero = np.nonzero(values)[0]
+    if nonzero.size == 0:
+        return "0"
+    if nonzero.size > 4:
+        return f"entries from {fixed(values.min(), decimals)} to {fixed(values.max(), decimals)}"
+    text = ""
+    for count, i in enumerate(nonzero):
+        v = float(values[i])
+        sign = ("-" if v < 0 else "") if count == 0 else (" - " if v < 0 else " + ")
+        text += f"{sign}{fixed(abs(v), decimals)}·{basis_labels(i + 1)[-1]}"
+    return text
+
+
+#: the lines' colours: each at least 3:1 against the white background (WCAG
+#: 1.4.11; 3.4:1 to 8.9:1) and far apart (CIELAB ΔE ≥ 24) under simulated
+#: protanopia, deuteranopia and tritanopia, in matplotlib's order of hues
+#: (C0 blue, C1 orange, C2 green, C3 red, C4 purple, C5 teal)
+PALETTE = ("#0062FF", "#C47A14", "#009E64", "#AC1317", "#822699", "#005259")
+#: the lines' styles, one per colour: runs in one axes differ by more than
+#: colour (WCAG 1.4.1); none is dotted, the style of the reference lines (tol)
+LINESTYLES = ("-", "--", "-.", (0, (3, 1, 1, 1, 1, 1)), (0, (8, 2)), (0, (2, 1)))
+
+
+def line_cycle():
+    """The property cycle of ``setup()``: ``PALETTE`` and ``LINESTYLES`` together."""
+    import matplotlib as mpl
+
+    return mpl.cycler(color=list(PALETTE), linestyle=list(LINESTYLES))
+
+
+class Caption:
+    """A figure's description as a notebook output: a line of HTML under the figure, the same words as text."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return f"Figure: {self.text}"
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return f'<p class="course-figure-description"><em>Figure:</em> {html.escape(self.text)}</p>'
+
+
+def _show_with_descriptions(close: bool | None = None, block: bool | None = None) -> None:
+    """matplotlib_inline's ``show``, each figure followed by its ``Caption`` (``setup()`` installs it)."""
+    from IPython.display import display
+    from matplotlib._pylab_helpers import Gcf
+    from matplotlib_inline import backend_inline
+    from matplotlib_inline.config import InlineBackend
+
+    if close is None:
+        close = InlineBackend.instance().close_figures
+    try:
+        for manager in Gcf.get_all_fig_managers():
+            figure = manager.canvas.figure
+            display(figure, metadata=backend_inline._fetch_figure_metadata(figure))
+            if description(figure):
+                display(Caption(description(figure)), metadata={"course": {"figure_description": True}})
+    finally:
+        _show_with_descriptions._to_draw = []  # type: ignore[attr-defined]
+        if close and Gcf.get_all_fig_managers():
+            _pyplot().close("all")
+
+
+_show_with_descriptions._draw_called = False  # type: ignore[attr-defined]  # what the inline backend keeps on its show
+_show_with_descriptions._to_draw = []  # type: ignore[attr-defined]
+
+
+def _show_descriptions() -> None:
+    """In an IPython kernel with the inline backend, make ``plt.show()`` (and the
+    end of a cell) show each figure's description under it."""
+    import sys
+
+    import matplotlib as mpl
+
+    if "IPython" not in sys.modules:
+        return
+    from IPython import get_ipython
+
+    try:
+        backend = mpl.get_backend(auto_select=False)  # without resolving it (matplotlib >= 3.10)
+    except TypeError:
+        backend = mpl.rcParams._get("backend")
+    if get_ipython() is None or backend not in ("inline", "module://matplotlib_inline.backend_inline"):
+        return
+    from matplotlib_inline import backend_inline
+
+    if backend_inline.show is not _show_with_descriptions:
+        backend_inline.show = _show_with_descriptions  # flush_figures and new figures look it up here
+        _pyplot().switch_backend(backend)  # pyplot copies a backend's show when it loads it: load it again
 
 
 def setup(precision: int = 4) -> None:
@@ -482,8 +771,132 @@ def setup(precision: int = 4) -> None:
             "axes.spines.top": False,
             "axes.spines.right": False,
             "font.size": 10,
+            "axes.prop_cycle": line_cycle(),  # colour and line style: runs differ by more than colour
         }
     )
+    _show_figures_drawn_once()
+    _spare_the_imports_from_collections()
+
+
+# ------------------------------------------------------------ inline PNGs
+def tight_png(fig: Figure) -> bytes | None:
+    """The PNG that the inline backend shows for ``fig`` (IPython's
+    ``print_figure(fig, "png", bbox_inches="tight")``), drawn once instead of twice.
+
+    ``bbox_inches="tight"`` makes matplotlib lay the figure out twice: a draw
+    without rendering to find the tight box, then the real draw on a canvas
+    cut to that box. Here the figure is drawn once on its own canvas, the
+    tight box (``Figure.get_tightbbox``, padded by ``savefig.pad_inches``) is
+    found on that drawing and the pixels are cut out of it: the same picture,
+    the same size in pixels (at most half a pixel's shift), in about 60 % of
+    the time (``benchmarks/slider_latency.py``). When some artist reaches
+    outside the canvas, or the figure is not drawn by Agg, or savefig settings
+    would change the picture, matplotlib's own two-pass path is used. A figure
+    without axes and lines gives None, as in IPython (nothing is shown).
+    """
+    import io
+
+    import matplotlib as mpl
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.colors import to_rgba
+
+    if not fig.axes and not fig.lines:
+        return None
+    canvas = fig.canvas
+    if not isinstance(canvas, FigureCanvasAgg) or mpl.rcParams["savefig.transparent"]:
+        return _two_pass_png(fig)
+    canvas.draw()
+    dpi = fig.dpi
+    tight = fig.get_tightbbox(canvas.get_renderer())
+    width, height = fig.bbox.width, fig.bbox.height  # pixels, float
+    if tight is None or tight.x0 * dpi < 0 or tight.y0 * dpi < 0 or tight.x1 * dpi > width or tight.y1 * dpi > height:
+        return _two_pass_png(fig)  # something reaches outside the canvas: only the two passes show it
+    pad = mpl.rcParams["savefig.pad_inches"]
+    box = tight.padded(pad, pad)
+    # what adjust_bbox's canvas would be: int(size) pixels, shifted by the box's corner
+    cols, rows = int(box.width * dpi), int(box.height * dpi)
+    left, top = round(box.x0 * dpi), round(height - box.y0 * dpi - rows)  # matplotlib keeps the bottom edge
+    pixels = np.asarray(canvas.buffer_rgba())
+    out = np.empty((rows, cols, 4), dtype=np.uint8)
+    out[...] = np.round(np.array(to_rgba(fig.get_facecolor())) * 255).astype(np.uint8)  # the padding, if any
+    r0, c0 = max(top, 0), max(left, 0)
+    r1, c1 = min(top + rows, pixels.shape[0]), min(left + cols, pixels.shape[1])
+    out[r0 - top:r1 - top, c0 - left:c1 - left] = pixels[r0:r1, c0:c1]
+    buffer = io.BytesIO()
+    mpl.image.imsave(buffer, memoryview(out), format="png", origin="upper", dpi=dpi)
+    return buffer.getvalue()
+
+
+def _two_pass_png(fig: Figure) -> bytes:
+    """What IPython's ``print_figure(fig, "png", bbox_inches="tight")`` does."""
+    import io
+
+    buffer = io.BytesIO()
+    fig.canvas.print_figure(buffer, format="png", facecolor=fig.get_facecolor(), edgecolor=fig.get_edgecolor(),
+                            dpi=fig.dpi, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def _inline_png(fig: Figure) -> str | None:
+    """``tight_png`` as the inline backend's formatter wants it: base64 text."""
+    from binascii import b2a_base64
+
+    data = tight_png(fig)
+    return None if data is None else b2a_base64(data, newline=False).decode("ascii")
+
+
+def _spare_the_imports_from_collections() -> None:
+    """Collect once, then take every object that exists now (the imported
+    modules: torch, matplotlib, IPython, ...) out of the cyclic garbage
+    collector's sight (``gc.freeze``).
+
+    A figure leaves thousands of objects behind; every so often they trigger
+    a full collection, which scans every object of the kernel, some 500 000
+    after the imports: a 100-300 ms pause in the middle of a slider's redraw,
+    about one redraw in twenty. Frozen objects are not scanned (nor ever
+    collected as a cycle: they are the modules, alive until the kernel stops).
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()
+
+
+def _show_figures_drawn_once() -> None:
+    """In an IPython kernel with matplotlib's inline backend at its default
+    PNG settings (``bbox_inches="tight"``, nothing else), show figures with
+    ``tight_png``: the same pictures, drawn once. Any other set-up is left as
+    it is (a ``%config InlineBackend...`` later replaces this formatter)."""
+    import importlib
+    import sys
+
+    import matplotlib as mpl
+
+    if "IPython" not in sys.modules:
+        return
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    try:
+        backend = mpl.get_backend(auto_select=False)  # without resolving it (matplotlib >= 3.10)
+    except TypeError:
+        backend = mpl.rcParams._get("backend")
+    if shell is None or backend not in ("inline", "module://matplotlib_inline.backend_inline"):
+        return
+    # the inline backend registers its formatters when its module is first
+    # imported (matplotlib loads it at the first figure): load it now, so
+    # that it does not replace this formatter afterwards
+    importlib.import_module("matplotlib_inline.backend_inline")
+    formatter = shell.display_formatter.formatters["image/png"]
+    current = formatter.type_printers.get(Figure)
+    if current is _inline_png:
+        return
+    default = getattr(current, "func", None)
+    if getattr(default, "__name__", "") != "print_figure" or current.args or current.keywords != {
+        "fmt": "png", "base64": True, "bbox_inches": "tight"
+    }:
+        return  # not the inline backend's own PNG: someone chose otherwise
+    formatter.for_type(Figure, _inline_png)
 
 
 # ------------------------------------------------------------------ slots
@@ -522,17 +935,35 @@ def draw_mask(ax: Axes, mask: Any, sizes: Sequence[int], names: Sequence[str], d
     """The mask Ω as an image on ``ax``, its slots drawn and named
     (``draw_slots``; notebooks 07 and 08): its entries black on white, or,
     with ``diagonal``, the entries of the diagonal blocks (a slot reading
-    itself, such as h←h) red and the others blue."""
+    itself, such as h←h) red and hatched with white stripes, the others blue:
+    the hatching tells them apart without colour. Gives ``ax`` its part of a
+    description (``describe_axes``): the entries of each kind."""
     if isinstance(mask, torch.Tensor):
         mask = mask.detach().cpu().numpy()
     array = np.array(mask, dtype=float)
+    total = int(np.count_nonzero(array))
     if diagonal:
-        for rows in slot_slices(sizes):
+        from matplotlib.patches import Rectangle
+
+        loops = []
+        for rows, name in zip(slot_slices(sizes), names):
+            if array[rows, rows].any():
+                loops.append((name, int(np.count_nonzero(array[rows, rows]))))
+                # white stripes over the block: on its red entries, invisible on its empty (white) ones
+                ax.add_patch(Rectangle((rows.start - 0.5, rows.start - 0.5), rows.stop - rows.start, rows.stop - rows.start,
+                                       fill=False, hatch="///", hatchcolor="white", edgecolor="none", linewidth=0))
             array[rows, rows] *= 2  # 2: an entry of a diagonal block
         ax.imshow(array, cmap=_listed(["white", "C0", "C3"]), vmin=0, vmax=2, interpolation="nearest")
+        inside = sum(count for _, count in loops)
+        blocks = ", ".join(f"{count} in {name}←{name}" for name, count in loops) or "none"
+        text = (f"mask Ω of slots {', '.join(names)} (sizes {', '.join(str(v) for v in sizes)}): {total} entries; "
+                f"in the diagonal blocks (red, hatched) {blocks}; {total - inside} in the other blocks (blue, plain)")
     else:
         ax.imshow(array, cmap="Greys", vmin=0, vmax=1, interpolation="nearest")
+        text = (f"mask Ω of slots {', '.join(names)} (sizes {', '.join(str(v) for v in sizes)}): "
+                f"{total} entries of {array.size}, black on white")
     draw_slots(ax, sizes, names)
+    describe_axes(ax, text)
     return ax
 
 
@@ -577,4 +1008,13 @@ def plot_slots(imap: Any, names: Sequence[str], block_label: Any) -> Figure:
                     bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
     fig.supxlabel("columns: the slot read", fontsize=9)
     fig.supylabel("rows: the slot written", fontsize=9)
-    return fig
+    init = ("identity blocks I in " + ", ".join(f"{names[i]}←{names[i]}" for i, _ in identity)) if identity else "zero"
+    labelled = [block_label(i, j) for i, j in touched]
+    shown = ", ".join(labelled) if len(labelled) <= 8 else f"{len(labelled)} blocks"
+    S = panels["S = Init + Ω ⊙ U"]
+    return describe_figure(fig, (
+        f"Three heatmaps of a map whose state is cut into the slots {', '.join(names)} "
+        f"(sizes {', '.join(str(v) for v in sizes)}); columns are the slot read, rows the slot written. "
+        f"Init is {init}; Ω has {int(np.count_nonzero(panels['Ω']))} entries (black), in the blocks {shown}; "
+        f"S = Init + Ω ⊙ U has entries from {fixed(S.min())} to {fixed(S.max())} (red positive, blue negative)."
+    ))

@@ -25,6 +25,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from matplotlib.axes import Axes
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, NullLocator
 
@@ -38,7 +39,9 @@ from .._checks import (
 )
 from ..data import seed_data, seed_generator
 from ..operator import SparseMatrix
-from ..plotting import new_axes, plot_loss
+from ..plotting import (
+    PALETTE, _describe, describe_figure, fixed, loss_summary, new_axes, plot_loss, rounded, sentence,
+)
 from ..training import ActivationFn, History, pass_loss, train
 from .cache import copied
 from .explorer import explorer
@@ -279,6 +282,7 @@ def plot_saddle_slices(iterations: Sequence[int] = (1, 2, 3), extent: float = 1.
     ts = np.linspace(-extent, extent, steps)
     fig, axes = plt.subplots(1, len(ks), figsize=(3.2 * len(ks) + 0.4, 3.0), layout="constrained",
                              squeeze=False, sharey=True)
+    panels = []
     for ax, k in zip(axes[0], ks):
         cp = critical_point(iterations=k)
         scale = max(1.0, float(np.abs(cp.eigenvalues).max()))
@@ -292,17 +296,25 @@ def plot_saddle_slices(iterations: Sequence[int] = (1, 2, 3), extent: float = 1.
         if cp.eigenvalues[-1] > cp.tol * scale:
             lines.append((f"eigenvector of λ = {cp.eigenvalues[-1]:+.3f}", cp.eigenvectors[:, -1].reshape(n, n)))
         zero, ones = torch.zeros((n, n), dtype=torch.float64), torch.ones((n, n), dtype=torch.float64)
+        words = []
         for label, D in lines:
             D = torch.as_tensor(D, dtype=torch.float64)
             with torch.no_grad():  # the loss of loss_at, without re-checking its inputs each time
                 values = [float(_loss(zero, ones, float(t) * D, X, Y, k, None, 0.0)) for t in ts]
             ax.plot(ts, values, label=label)
+            words.append(f"along the {label}: {fixed(values[0])} at t = {fixed(-extent)}, {fixed(cp.loss)} at 0, "
+                         f"{fixed(values[-1])} at t = {fixed(extent)}")
+        panels.append(f"{k} iteration{'s' if k > 1 else ''} (|∇L| = {cp.gradient_norm:.2f}, {cp.kind}): " + "; ".join(words))
         ax.plot([0], [cp.loss], "ko")
         ax.set_title(f"{k} iteration{'s' if k > 1 else ''}: |∇L| = {cp.gradient_norm:.2f}", fontsize=10)
         ax.set_xlabel("t   (U = t·Δ)")
         ax.legend(loc="lower center", fontsize=8)
     axes[0][0].set_ylabel("loss L(t·Δ)")
-    return fig
+    return describe_figure(fig, (
+        f"The loss L(t·Δ) along lines U = t·Δ through Init = 0, U = 0 (seed data, the black dot at t = 0), "
+        f"t from {fixed(-extent)} to {fixed(extent)}, one panel per number of iterations, each line in its own style. "
+        + ". ".join(sentence(p)[:-1] for p in panels) + "."
+    ))
 
 
 def plateau_length(history: History | Sequence[float], fraction: float = 0.9) -> int | None:
@@ -499,13 +511,17 @@ def plot_plateau_sweep(sweeps: PlateauSweep | Sequence[PlateauSweep], ax: Axes |
         sweeps = [sweeps]
     if not isinstance(sweeps, Sequence) or not sweeps or not all(isinstance(s, PlateauSweep) for s in sweeps):
         raise TypeError(f"sweeps must be a PlateauSweep or a list of them, got {describe(sweeps)}")
+    owned = ax is None
     ax = new_axes(ax, figsize=(6.0, 3.8))
-    for sweep in sweeps:
+    parts = []
+    for number, sweep in enumerate(sweeps):
         noise = np.asarray(sweep.noise, dtype=float)
         done = np.array([v is not None for v in sweep.lengths])
         lengths = np.array([v if v is not None else sweep.epochs for v in sweep.lengths], dtype=float)
-        (line,) = ax.plot(noise[done], np.maximum(lengths[done], 1), "o-",
+        # a marker of its own per sweep (dots for the first), the line style from the cycle
+        (line,) = ax.plot(noise[done], np.maximum(lengths[done], 1), marker=SWEEP_MARKERS[number % len(SWEEP_MARKERS)],
                           label=f"{sweep.iterations} iteration{'s' if sweep.iterations > 1 else ''}")
+        parts.append(_sweep_words(sweep))
         if (~done).any():
             ax.plot(noise[~done], lengths[~done], "^", mfc="none", color=line.get_color(),
                     label=f"still on the plateau at {sweep.epochs}")
@@ -515,7 +531,28 @@ def plot_plateau_sweep(sweeps: PlateauSweep | Sequence[PlateauSweep], ax: Axes |
     ax.set_ylabel("plateau length  (epochs)")
     ax.set_title(f"epochs until the loss drops below {sweeps[0].fraction:g} x its start")
     ax.legend(loc="lower left", fontsize=9)
-    return ax.figure
+    return _describe(ax, (
+        f"plateau length (epochs until the loss is below {sweeps[0].fraction:g} x its start) against init noise "
+        f"(log axis), one line per number of iterations, each with its own marker: " + "; ".join(parts)
+    ), owned)
+
+
+#: the markers of the sweeps drawn in one axes, in order
+SWEEP_MARKERS = ("o", "s", "D", "^")
+
+
+def _sweep_words(sweep: PlateauSweep) -> str:
+    """One sweep's points in words: all of them, or the first and last of many."""
+    pairs = [(noise, length) for noise, length in zip(sweep.noise, sweep.lengths) if length is not None]
+    words = [f"{length} at {rounded(noise, 2)}" for noise, length in pairs]
+    if len(words) > 6:
+        words = words[:2] + ["…"] + words[-2:]
+    text = f"{sweep.iterations} iteration{'s' if sweep.iterations > 1 else ''}: " + (", ".join(words) or "no run left the plateau")
+    capped = [noise for noise, length in zip(sweep.noise, sweep.lengths) if length is None]
+    if capped:
+        text += (f"; still on the plateau after {sweep.epochs} epochs at noise "
+                 f"{', '.join(rounded(v, 2) for v in capped)} (open triangles)")
+    return text
 
 
 def per_decade_predicted(lr: float = 0.01, iterations: int = 2) -> float:
@@ -579,7 +616,12 @@ def plot_plateau_laws(two: PlateauSweep, three: PlateauSweep) -> Figure:
     right.set_ylabel("plateau length  (epochs, log scale)")
     right.set_title(f"{three.iterations} iterations: log–log, slope -1 at small noise", fontsize=10)
     right.legend(loc="upper right", fontsize=9)
-    return fig
+    return describe_figure(fig, (
+        f"Two panels of plateau length (epochs until the loss is below {two.fraction:g} x its start) against init "
+        f"noise. Left, on a log noise axis, {_sweep_words(two)}; the dashed line has the slope the Hessian predicts, "
+        f"{slope:.2f} epochs per tenfold smaller noise. Right, on log–log axes, {_sweep_words(three)}; the dashed line "
+        f"is {c:.0f} / noise, slope -1."
+    ))
 
 
 NOTEBOOK = "03_depth_and_the_saddle"
@@ -628,7 +670,23 @@ def explore_depth(init_noise: float = 0.1, iterations: int = 2) -> Figure:
         text = "no plateau: the loss falls by lr every epoch"
     else:
         end = plateau if plateau is not None else history.stop_epoch
-        ax.axvspan(0, max(end, 0.5), color="orange", alpha=0.15, linewidth=0)
-        text = f"plateau: {plateau} epochs" if plateau is not None else f"still on the plateau after {len(history.losses)} epochs"
-    ax.annotate(text, xy=(0.02, 0.06), xycoords="axes fraction", color="darkorange")
-    return fig
+        # shaded and hatched: the plateau is marked by more than its colour
+        ax.axvspan(0, max(end, 0.5), facecolor=to_rgba(PALETTE[1], 0.15), hatch="//",
+                   hatchcolor=to_rgba(PALETTE[1], 0.5), linewidth=0)
+        text = (f"plateau (hatched): {plateau} epochs" if plateau is not None
+                else f"still on the plateau (hatched) after {len(history.losses)} epochs")
+    ax.annotate(text, xy=(0.02, 0.06), xycoords="axes fraction", color=PLATEAU_TEXT)
+    if iterations == 1:
+        marked = text
+    elif plateau is not None:
+        marked = f"the hatched band marks the plateau, {plateau} epoch{'s' if plateau != 1 else ''}"
+    else:
+        marked = f"the hatched band marks the plateau: still on it after {len(history.losses)} epochs"
+    return describe_figure(fig, (
+        f"Loss curve of the seed's run on a log scale for init noise {rounded(init_noise, 2)} and {iterations} "
+        f"iteration{'s' if iterations > 1 else ''}, epochs 0 to {history.stop_epoch}: {loss_summary(history)}; {marked}."
+    ))
+
+
+#: the plateau's note: the plateau's orange, darkened to 4.5:1 against white (text)
+PLATEAU_TEXT = "#9C5F0F"

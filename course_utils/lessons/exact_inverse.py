@@ -24,12 +24,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from matplotlib.axes import Axes
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
 from .._checks import as_matrix, check_int, check_mask, check_real, describe
 from ..data import example_data
 from ..exact import exact_solution, residual
-from ..plotting import new_axes
+from ..plotting import PALETTE, _describe, describe_figure, new_axes
 from .cache import copied
 from .explorer import explorer
 
@@ -211,8 +212,8 @@ def _sweep(noise: float, m_max: int, n: int, seed: int) -> Sweep:
     return Sweep(tuple(range(1, m_max + 1)), tuple(residuals), tuple(norms), float(torch.linalg.matrix_norm(A)), n, float(noise))
 
 
-#: colours: the member set apart, and the others
-HIGHLIGHT, PLAIN = "tab:orange", "tab:blue"
+#: colours: the member set apart (also hatched), and the others; the residual's line
+HIGHLIGHT, PLAIN, RESIDUAL = PALETTE[1], PALETTE[0], PALETTE[3]
 
 
 def plot_norms(
@@ -237,9 +238,11 @@ def plot_norms(
         highlight = names[int(np.argmin(norms))]
     elif highlight not in solutions:
         raise ValueError(f"highlight must be one of {names}, got {highlight!r}")
+    owned = ax is None
     ax = new_axes(ax, figsize=(6.0, 0.45 * len(names) + 1.2))
     rows = np.arange(len(names))[::-1]  # first name on top
-    ax.barh(rows, norms, color=[HIGHLIGHT if name == highlight else PLAIN for name in names])
+    bars = ax.barh(rows, norms, color=[HIGHLIGHT if name == highlight else PLAIN for name in names])
+    bars[names.index(highlight)].set_hatch("//")  # set apart by more than its colour
     for row, value in zip(rows, norms):
         ax.annotate(f"{value:.3f}", xy=(value, row), xytext=(4, 0), textcoords="offset points", va="center")
     ax.set_yticks(rows, names)
@@ -248,7 +251,10 @@ def plot_norms(
     ax.grid(axis="y", visible=False)
     if title is not None:
         ax.set_title(title)
-    return ax.figure
+    smallest = " (the smallest)" if norms[names.index(highlight)] == min(norms) else ""
+    values = "; ".join(f"{name} {value:.3f}" for name, value in zip(names, norms))
+    return _describe(ax, f"horizontal bars of ||U||_F, one per solution: {values}; {highlight}{smallest} is set apart "
+                         f"(hatched, in orange)", owned)
 
 
 def plot_sweep(sweep: Sweep, m: int) -> Figure:
@@ -270,9 +276,9 @@ def plot_sweep(sweep: Sweep, m: int) -> Figure:
     fig = plt.figure(figsize=(7.5, 3.5))
     fig.subplots_adjust(left=0.07, right=0.7, bottom=0.14, top=0.88)  # fixed: faster than constrained
     ax = fig.add_subplot()
-    ax.axvspan(m - 0.4, m + 0.4, color=HIGHLIGHT, alpha=0.15, linewidth=0)
+    ax.axvspan(m - 0.4, m + 0.4, facecolor=to_rgba(HIGHLIGHT, 0.15), linewidth=0, hatch="//", hatchcolor=to_rgba(HIGHLIGHT, 0.5))
     ax.plot(ms, sweep.norms, "o-", color=PLAIN, label="||U||_F")
-    ax.plot(ms, sweep.residuals, "s-", color="tab:red", label="residual ||SX - Y||_F")
+    ax.plot(ms, sweep.residuals, "s-", color=RESIDUAL, label="residual ||SX - Y||_F")
     ax.axhline(sweep.norm_A, color="black", linestyle=":", linewidth=1, label="||A||_F (made the data)")
     ax.axvline(sweep.n + 0.5, color="grey", linestyle="--", linewidth=1)
     top = max(max(sweep.norms), max(sweep.residuals), sweep.norm_A) * 1.2
@@ -287,7 +293,30 @@ def plot_sweep(sweep: Sweep, m: int) -> Figure:
     k = m - 1
     ax.set_title(f"n = {sweep.n}, m = {m}, noise {sweep.noise:.2f}:  residual {sweep.residuals[k]:.3f},  ||U||_F {sweep.norms[k]:.3f}",
                  loc="left")
-    return fig
+    exact = [mm for mm, r in zip(sweep.ms, sweep.residuals) if r < 5e-4]
+    if len(exact) == len(ms):
+        fits = "The residual is 0 (to 3 decimals) for every m"
+    else:
+        fits = (f"The residual is 0 (to 3 decimals) for m = {_ranges(exact)}" if exact else "The residual is never 0 (to 3 decimals)")
+        fits += f" and {sweep.residuals[-1]:.3f} at m = {len(ms)}"
+    return describe_figure(fig, (
+        f"Two lines against the number of examples m = 1 to {len(ms)}, for n = {sweep.n} and noise {sweep.noise:.2f}: "
+        f"||U||_F of the exact U (dots) and its residual ||SX - Y||_F (squares); the dotted line is ||A||_F = {sweep.norm_A:.3f}, "
+        f"the dashed one m = n (left: a family, the minimum-norm member drawn; right: least squares). "
+        f"At m = {m} (the hatched column): residual {sweep.residuals[k]:.3f}, ||U||_F {sweep.norms[k]:.3f}. "
+        f"{fits}; ||U||_F goes from {sweep.norms[0]:.3f} at m = 1 to {sweep.norms[-1]:.3f} at m = {len(ms)}."
+    ))
+
+
+def _ranges(values: list[int]) -> str:
+    """``[1, 2, 3, 5]`` as ``"1 to 3, 5"``."""
+    groups: list[list[int]] = []
+    for v in values:
+        if groups and v == groups[-1][-1] + 1:
+            groups[-1].append(v)
+        else:
+            groups.append([v])
+    return ", ".join(f"{g[0]} to {g[-1]}" if len(g) > 2 else ", ".join(map(str, g)) for g in groups)
 
 
 NOTEBOOK = "02_exact_inverse"

@@ -36,7 +36,7 @@ from scipy.optimize import least_squares
 from .._checks import as_matrix, check_int, check_mask, check_real, describe
 from ..data import seed_data
 from ..exact import lift_solve
-from ..plotting import basis_labels, plot_trajectory
+from ..plotting import basis_labels, describe_figure, description, matrix_summary, plot_trajectory
 from ..training import iterate, unroll
 from .cache import copied
 from .explorer import explorer
@@ -389,9 +389,16 @@ def explore_family(a: float = 1.0) -> Figure:
                   ha="center", va="center", transform=left.transAxes)
         plot_trajectory([X, 0 * X, 0 * X], target=Y, ax=right)
         right.set_title("with S e1 = 0 the signal is lost: S²X = 0")
-        return fig
+        return describe_figure(fig, (
+            "At a = 0 there is no member of the family: S e1 = 0·e2 carries nothing and 2/a does not exist. "
+            f"Right, the {description(right)}: the signal is lost."
+        ))
     S, states, norm, error = family_member(a)
     _draw_matrix(left, S, f"S(a), a = {a:.2f}")
     plot_trajectory(states, target=Y, ax=right)
     right.set_title(f"||S²X - Y|| = {error:.1e},  ||S||_F = {norm:.3f}")
-    return fig
+    reached = "S²X = Y (||S²X - Y|| below 1e-12)" if error < 1e-12 else f"||S²X - Y|| = {error:.2g}"
+    return describe_figure(fig, (
+        f"Left, a heatmap of S(a) for a = {a:.2f} (red positive, blue negative, the values written in the cells): "
+        f"{matrix_summary(S)}, ||S||_F = {norm:.3f}. Right, the {description(right)}: {reached}."
+    ))

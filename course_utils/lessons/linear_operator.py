@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from .._checks import check_int, check_real
 from ..data import seed_data, seed_generator
 from ..operator import SparseMatrix
-from ..plotting import plot_loss
+from ..plotting import describe_figure, loss_summary, plot_loss, rounded
 from ..training import History, train
 from .cache import copied
 from .explorer import explorer
@@ -102,4 +102,8 @@ def explore_training(
         finite = [v for v in history.losses if math.isfinite(v)]
         top = max(finite, default=0.0)
         ax.set_ylim(0, min(1.05 * top, 1e300) if top > 0 else 1.0)  # a diverged run can reach ~1e308
-    return fig
+    return describe_figure(fig, (
+        f"Loss curve of the seed's problem on a {'log' if log_scale else 'linear'} scale for learning rate "
+        f"{rounded(lr)}, {iterations} iteration{'s' if iterations > 1 else ''}, init noise {init_noise:.2f} and at most "
+        f"{epochs} epoch{'s' if epochs != 1 else ''}: {loss_summary(history)}."
+    ))

@@ -26,7 +26,7 @@ from torch.utils.benchmark import Timer
 from .._checks import check_int, check_real, describe
 from ..data import digits_data
 from ..mlp import IteratedMap, mlp_mask, random_mask
-from ..plotting import draw_mask, new_axes, plot_slots, slot_centres, slot_edges, subscript
+from ..plotting import describe_figure, draw_mask, new_axes, plot_slots, slot_centres, slot_edges, subscript
 from ..storage import CSR_CROSSOVER, check_sizes, slot_slices
 from .cache import copied
 from .explorer import explorer
@@ -273,6 +273,67 @@ def accuracy_table(results: Mapping[str, Any], digits: int = 3) -> str:
     return "\n".join(lines)
 
 
+# ------------------------------------------------------------------ figures' descriptions and block labels
+def _as_array(mask: Any) -> np.ndarray:
+    if isinstance(mask, torch.Tensor):
+        mask = mask.detach().cpu().double().numpy()
+    return np.asarray(mask, dtype=float)
+
+
+def _block_counts(mask: Any, sizes: Sequence[int], names: Sequence[str]) -> list[tuple[int, int, int]]:
+    """(i, j, entries) of each block of ``mask`` that holds entries (block i←j:
+    rows of slot i, columns of slot j), row by row."""
+    mask, slots = _as_array(mask), slot_slices(sizes)
+    return [(i, j, int(np.count_nonzero(mask[rows, cols]))) for i, rows in enumerate(slots)
+            for j, cols in enumerate(slots) if np.count_nonzero(mask[rows, cols])]
+
+
+def _mask_words(mask: Any, sizes: Sequence[int], names: Sequence[str]) -> str:
+    """"1,440 of 11,236 entries (12.8%), in the blocks h1←x (1,024), …": a mask in
+    words for a figure's description (the largest three blocks when there are more than four)."""
+    mask = _as_array(mask)
+    total = int(np.count_nonzero(mask))
+    text = f"{total:,} of {mask.size:,} entries ({total / mask.size:.1%})"
+    blocks = [(f"{names[i]}←{names[j]}" + (" (diagonal)" if i == j else ""), count)
+              for i, j, count in _block_counts(mask, sizes, names)]
+    if len(blocks) <= 4:
+        return text + (", in the blocks " + ", ".join(f"{name} {count:,}" for name, count in blocks) if blocks else "")
+    largest = sorted(blocks, key=lambda block: -block[1])[:3]
+    return (text + f", spread over {len(blocks)} of the {len(sizes) ** 2} blocks, the most in "
+            + ", ".join(f"{name} {count:,}" for name, count in largest))
+
+
+def _label_blocks(ax: Axes, mask: Any, sizes: Sequence[int], names: Sequence[str]) -> None:
+    """Name each block of the mask that holds entries ("h←x", "h←h", …) at its
+    centre: the blocks told apart by text, not only by the colours of ``draw_mask``."""
+    centres = slot_centres(sizes)
+    for i, j, _ in _block_counts(mask, sizes, names):
+        ax.text(centres[j], centres[i], f"{names[i]}←{names[j]}", ha="center", va="center", fontsize=8,
+                fontweight="bold", bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none",
+                                         "alpha": 0.8})
+
+
+def _operator_words(imap: Any, names: Sequence[str], block_label: Callable[[int, int], str], what: str) -> str:
+    """The description of ``plot_slots``' three panels of ``imap`` (notebooks 07 and 08)."""
+    sizes = list(imap.sizes)
+    with torch.no_grad():
+        Init, Omega, S = (t.detach().cpu().double().numpy() for t in (imap.Init, imap.Omega, imap.matrix))
+    slots = slot_slices(sizes)
+    identity = [names[i] for i, rows in enumerate(slots) if Init[rows, rows].any()]
+    blocks = []
+    for i, j, count in _block_counts(Omega, sizes, names):
+        label, arrow = block_label(i, j), f"{names[i]}←{names[j]}"
+        blocks.append(f"{label}{'' if label == arrow else f' ({arrow})'} {count:,}")
+    n = sum(sizes)
+    entries = int(np.count_nonzero(Omega))
+    return (f"Three heatmaps of {what}, its state cut into the slots {', '.join(names)} of sizes {sizes} (n = {n}), "
+            f"slot borders drawn, rows the slot written, columns the slot read. Init: "
+            + (f"the identity block I on {', '.join(identity)}" if identity else "zero")
+            + f"; Ω, black on white: {entries:,} of {n * n:,} entries"
+            + (f", in the blocks {', '.join(blocks)}" if blocks else "")
+            + f"; S = Init + Ω ⊙ U, red positive and blue negative, entries from {S.min():.2f} to {S.max():.2f}.")
+
+
 def plot_accuracies(results: Mapping[str, Sequence[float]], ax: Axes | None = None, title: str | None = None) -> Figure:
     """One dot per run and the mean ± std bar, per mask."""
     results = _check_results(results)
@@ -285,7 +346,14 @@ def plot_accuracies(results: Mapping[str, Sequence[float]], ax: Axes | None = No
     ax.set_xlim(-0.6, len(results) - 0.4)
     ax.set_ylabel("test accuracy")
     ax.set_title(title or "digits: same number of trainable entries")
-    return ax.figure
+    words = []
+    for label, values in results.items():
+        std = values.std(ddof=1) if len(values) > 1 else 0.0
+        words.append(f"{label} {values.mean():.3f} ± {std:.3f} over {len(values)} run{'s' if len(values) != 1 else ''}")
+    return describe_figure(ax.figure, (
+        f"Test accuracy per mask ({title or 'digits: same number of trainable entries'}), one column each, named "
+        f"below it: the runs as dots, their mean as a square with a ± one standard deviation bar. Mean ± std: "
+        + "; ".join(words) + "."))
 
 
 def plot_operator(imap: IteratedMap) -> Figure:
@@ -299,7 +367,10 @@ def plot_operator(imap: IteratedMap) -> Figure:
     if not isinstance(imap, IteratedMap):
         raise TypeError(f"imap must be a course_utils.IteratedMap, got {describe(imap)}")
     names = [subscript(name) for name in slot_names(imap.sizes)]
-    return plot_slots(imap, names, lambda i, j: subscript(f"W{i}") if j == i - 1 else f"({i},{j})")
+    label = lambda i, j: subscript(f"W{i}") if j == i - 1 else f"({i},{j})"  # noqa: E731
+    fig = plot_slots(imap, names, label)
+    return describe_figure(fig, _operator_words(imap, names, label,
+                                                f"the iterated map of an MLP with {len(names) - 1} layers"))
 
 
 def plot_mask(mask: Any, sizes: Sequence[int], ax: Axes | None = None, title: str = "Ω") -> Figure:
@@ -310,7 +381,9 @@ def plot_mask(mask: Any, sizes: Sequence[int], ax: Axes | None = None, title: st
     mask = np.asarray(mask, dtype=float)
     ax = draw_mask(new_axes(ax, figsize=(3.4, 3.4)), mask, sizes, slot_names(sizes))
     ax.set_title(f"{title}: {int(mask.sum())} entries of {mask.size}")
-    return ax.figure
+    return describe_figure(ax.figure, (
+        f"The mask {title} of sizes {sizes} as an image, an entry black, none white, the slots "
+        f"{', '.join(slot_names(sizes))} bordered: {_mask_words(mask, sizes, slot_names(sizes))}."))
 
 
 def plot_states(states: Sequence[torch.Tensor], sizes: Sequence[int], title: str | None = None) -> Figure:
@@ -335,7 +408,21 @@ def plot_states(states: Sequence[torch.Tensor], sizes: Sequence[int], title: str
     axes[0][0].set_yticks(slot_centres(sizes), slot_names(sizes))
     if title:
         fig.suptitle(title)
-    return fig
+    names = slot_names(sizes)
+    filled = []
+    for name, rows in zip(names, slot_slices(sizes)):
+        k = next((k for k, a in enumerate(arrays) if np.abs(a[rows]).max() > 0), None)
+        filled.append(f"{name} from z_{k}" if k is not None else f"{name} never")
+    last = states[-1].detach()
+    settle = len(states) - 1
+    while settle > 0 and torch.allclose(states[settle - 1].detach(), last, atol=1e-6, rtol=0):
+        settle -= 1
+    return describe_figure(fig, (
+        f"Heatmaps of the states z_0 to z_{len(arrays) - 1} side by side{f' ({title})' if title else ''}: "
+        f"{arrays[0].shape[1]} examples as columns, the rows cut into the slots {', '.join(names)}, red positive, "
+        f"blue negative, a slot still at zero white. A slot is nonzero: {', '.join(filled)}. "
+        + (f"From z_{settle} on the state no longer changes (a fixed point)." if settle < len(states) - 1
+           else f"The state still changes at z_{len(states) - 1}.")))
 
 
 def slot_names(sizes: Sequence[int], readout: bool = True, numbered: bool = True) -> list[str]:
@@ -381,7 +468,11 @@ def plot_mask_pair(sizes: Sequence[int] = (64, 16, 16, 10), seed: int = 0) -> Fi
     fig, axes = plt.subplots(1, 2, figsize=(6.8, 3.5), layout="constrained")
     plot_mask(mask, sizes, ax=axes[0], title="MLP mask")
     plot_mask(other, sizes, ax=axes[1], title="random mask")
-    return fig
+    names = slot_names(sizes)
+    return describe_figure(fig, (
+        f"Two masks of sizes {sizes} as images, an entry black, none white, the slots {', '.join(names)} bordered. "
+        f"Left, the MLP mask: {_mask_words(mask, sizes, names)}. Right, a random mask with as many entries "
+        f"(seed {int(seed)}): {_mask_words(other, sizes, names)}."))
 
 
 def memory_table(sizes: Sequence[int] = (784, 256, 256, 10), dtype: torch.dtype = torch.float32) -> str:
@@ -509,7 +600,14 @@ def plot_step_times(times: Mapping[str, Any], ax: Axes | None = None) -> Figure:
     ax.set_ylabel("ms per training step")
     ax.set_title(f"sizes {list(times.get('sizes', []))}: time per training step (1 thread)")
     ax.legend(loc="best", fontsize=8)
-    return ax.figure
+    # measured times depend on the machine: the description names what is drawn, not the times
+    return describe_figure(ax.figure, (
+        f"Log-log plot of the measured time per training step (milliseconds, one thread) against the mask's "
+        f"density, from {d.min():.1%} to {d.max():.1%} of the n² entries, for sizes {list(times.get('sizes', []))}: "
+        f"the dense masked storage as circles on a solid line, the sparse rows (CSR) as squares, the MLP mask "
+        f"stored as blocks as one star at its density {density:.1%}. A dashed line marks the density where the "
+        f"CSR and dense curves cross, when they do, and a dotted line the package's CSR_CROSSOVER = "
+        f"{CSR_CROSSOVER:.0%}. The times vary from machine to machine; the figure shows their values."))
 
 
 NOTEBOOK = "07_mlp_as_sparse_map"
@@ -628,4 +726,13 @@ def explore_mask_density(hidden: int = 16, budget: float = 1.0) -> Figure:
     times = dict((value, label) for label, value in BUDGETS).get(budget, f"{budget:g}×").split(" ")[0]
     fig.suptitle(f"sizes {sizes}: random mask {times} the MLP mask's entries, density {density:.1%}, "
                  f"{TRAIN_IMAGES} training images", fontsize=10)
-    return fig
+    # accuracies of float32 training to one decimal, so that the words do not hang on the CPU's last bits;
+    # the times per step are the machine's: the figure shows them, the description does not
+    return describe_figure(fig, (
+        f"Hidden width {hidden}, random mask with {times} the MLP mask's trainable entries, sizes {sizes}. Left: the "
+        f"random mask Ω as an image, an entry black: {_mask_words(mask, sizes, slot_names(sizes))}. Top right: "
+        f"test accuracy on the digits after {EPOCHS} Adam steps on {TRAIN_IMAGES} images, one labelled bar per mask: "
+        f"MLP mask ({rows[0][1]:,} entries, stored as {kind_m}) about {acc_m:.1f}, random mask ({rows[1][1]:,} "
+        f"entries, stored as {kind_r}) about {acc_r:.1f}. Bottom right: the densities on a log axis, the MLP mask's "
+        f"{equal:.1%} as a line, the random mask's {density:.1%} as a dot, and the dotted line at "
+        f"CSR_CROSSOVER = {CSR_CROSSOVER:.0%} below which a mask is stored as CSR."))

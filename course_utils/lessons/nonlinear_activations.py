@@ -31,7 +31,7 @@ from .._checks import as_matrix, check_activation, check_int, check_real, descri
 from ..activations import ELEMENTWISE, Injection, _check_state, per_row
 from ..data import seed_data, seed_generator
 from ..operator import SparseMatrix
-from ..plotting import FLOOR, light_log_axis, plot_losses, plot_trajectory, state_labels
+from ..plotting import FLOOR, describe_figure, light_log_axis, plot_losses, plot_trajectory, state_labels
 from ..training import History, iterate, train
 from .cache import copied
 from .explorer import explorer
@@ -56,6 +56,58 @@ __all__ = [
     "state_changes",
     "train_on_seed",
 ]
+
+
+#: markers that tell the lines of one axes apart without their colour (WCAG 1.4.1)
+LINE_MARKERS = ("o", "s", "^", "D", "v", "P", "<", ">", "h", "*")
+#: the same for loss curves, whose ends already carry a dot, a square or a cross
+CURVE_MARKERS = ("^", "D", "v", "P", "<", ">", "h", "*")
+#: the markers' names, for the descriptions
+MARKER_NAMES = {"o": "circles", "s": "squares", "^": "triangles", "D": "diamonds", "v": "down triangles",
+                "P": "pluses", "<": "left triangles", ">": "right triangles", "h": "hexagons", "*": "stars"}
+
+
+def _mark_lines(lines: Sequence[Any], markers: Sequence[str] = LINE_MARKERS, count: int | None = None,
+                size: float = 5.0) -> None:
+    """Give each line its own marker (the second cue beside its colour).
+
+    With ``count``, about ``count`` markers per line, each line's starting at
+    another offset so that the markers of lines on top of each other do not hide
+    each other; otherwise a marker on every point.
+    """
+    for k, line in enumerate(lines):
+        line.set_marker(markers[k % len(markers)])
+        line.set_markersize(size)
+        points = len(line.get_xdata())
+        if count is not None and points > count:
+            step = max(1, points // count)
+            line.set_markevery((k * step // max(len(lines), 1), step))
+
+
+def _number(value: float, digits: int = 3) -> str:
+    """One number for a figure's description: rounded to ``digits`` decimals
+    (never -0.000), three significant digits when large, "nan"/"inf" as such."""
+    value = float(value)
+    if not np.isfinite(value):
+        return str(value)
+    if abs(value) >= 1000:
+        return f"{value:.3g}"
+    return f"{round(value, digits) + 0.0:.{digits}f}"
+
+
+def _vector(values: Any, digits: int = 3) -> str:
+    """A state's entries as "[a, b, c]" for a description (``_number`` each)."""
+    if isinstance(values, torch.Tensor):
+        values = values.detach().cpu().double().numpy()
+    return "[" + ", ".join(_number(v, digits) for v in np.asarray(values, dtype=float).ravel()) + "]"
+
+
+def _run_words(label: str, history: History) -> str:
+    """"label converged at epoch 206 (loss 0.0099)": how a run ended, for a description."""
+    if history.diverged:
+        return f"{label} diverged at epoch {history.stop_epoch}"
+    word = "converged" if history.converged else "stopped (epochs used up)"
+    return f"{label} {word} at epoch {history.stop_epoch} (loss {_number(history.final_loss, 4)})"
 
 
 def seed_inplace_cube(Z: torch.Tensor, j: int = 0) -> torch.Tensor:
@@ -128,7 +180,16 @@ def plot_elementwise(names: Iterable[str] | None = None, span: float = 2.0):
         ax.set_xlabel("z")
         ax.set_ylim(-span * 1.2, span * 1.2)
     axes[0, 0].set_ylabel("f(z)   (dotted: z)")
-    return fig
+    ends = []
+    for name in names:
+        low, high = (float(v) for v in ELEMENTWISE[name](z[[0, -1], None])[:, 0])
+        off = " (beyond the panel)" if max(abs(low), abs(high)) > span * 1.2 else ""
+        ends.append(f"{name} {_number(low, 2)} and {_number(high, 2)}{off}")
+    return describe_figure(fig, (
+        f"Line plots of the elementwise activations f(z) for z from {_number(-span, 2)} to {_number(span, 2)}, "
+        f"one panel each ({', '.join(names)}), y from {_number(-span * 1.2, 2)} to {_number(span * 1.2, 2)}, "
+        f"with the dotted line f(z) = z to compare. At z = {_number(-span, 2)} and z = {_number(span, 2)}: "
+        + "; ".join(ends) + "."))
 
 
 def plot_runs(histories: Mapping[str, History], title: str | None = None) -> Figure:
@@ -147,14 +208,23 @@ def plot_runs(histories: Mapping[str, History], title: str | None = None) -> Fig
     ax = fig.axes[0]
     curves = [line for line in ax.get_lines() if not line.get_label().startswith("_")]
     labels = list(histories)
+    _mark_lines(curves, CURVE_MARKERS, count=8)  # each curve its own marker, not only its colour
+    words = []
     for i, (label, line) in enumerate(zip(labels, curves)):
         same = next((other for other in labels[:i] if histories[other].losses == histories[label].losses), None)
         if same is not None:
             line.set_linestyle((0, (3, 3)))
             line.set_linewidth(2.0)
             line.set_label(f"{line.get_label()} (same run as {same}, dashed)")
+        words.append(_run_words(f"{label} ({MARKER_NAMES[line.get_marker()]})", histories[label])
+                     + (f", the same run as {same} (dashed)" if same is not None else ""))
     ax.legend(fontsize=8, loc="best")
-    return fig
+    tols = sorted({h.tol for h in histories.values() if h.tol > 0})
+    return describe_figure(fig, (
+        f"Loss per epoch on a log axis{f' ({title})' if title else ''}, one curve per run, each with its own "
+        f"marker and ending in a dot (converged), a square (epochs used up) or a cross (diverged): "
+        + "; ".join(words) + "."
+        + (f" Dotted line: tol = {', '.join(f'{t:g}' for t in tols)}." if tols else "")))
 
 
 def chain_mask(n: int) -> torch.Tensor:
@@ -474,7 +544,14 @@ def explore_activation(activation: str = "cube", extra: int = 3, injection: bool
     settle = settling_iteration(states)
     fixed = f"fixed from iteration {settle}" if settle is not None else "still changing"
     ax.set_title(f"σ = {activation} on e₂, {'with' if injection else 'without'} injection: {fixed}")
-    return ax.figure
+    depth, last = run.iterations, len(states) - 1
+    return describe_figure(ax.figure, (
+        f"Heatmap of the trajectory X, σSX, … of the chain e₁ → e₂ → e₃ trained with σ = {activation} on e₂, "
+        f"run {last} iterations ({int(extra)} past the trained depth {depth}), "
+        f"{'with X injected (e₁ clamped)' if injection else 'without injection'}, "
+        f"beside the target Y = {_vector(Y)}. "
+        f"The state is {fixed}: it is {_vector(states[min(depth, last)])} after iteration {min(depth, last)}"
+        + (f" and {_vector(states[-1])} after iteration {last}." if last > depth else ".")))
 
 
 def plot_drift(
@@ -501,15 +578,24 @@ def plot_drift(
     fig, axes = plt.subplots(1, panels, figsize=(5.2 * panels, 3.3), layout="constrained", squeeze=False)
     left = axes[0, 0]
     zero_drawn = False
-    for label, states in runs.items():
+    words = []
+    for k, (label, states) in enumerate(runs.items()):
+        marker = LINE_MARKERS[k % len(LINE_MARKERS)]  # each run its own marker, not only its colour
         changes = np.asarray(state_changes(states))
         finite = np.where(np.isfinite(changes), changes, np.nan)
         j = np.arange(1, len(changes) + 1)
-        (line,) = left.plot(j, np.maximum(finite, FLOOR), "o-", label=label, markersize=4)
+        (line,) = left.plot(j, np.maximum(finite, FLOOR), "-", marker=marker, label=label, markersize=4)
         zero_drawn |= bool((finite <= FLOOR).any())
+        settle = settling_iteration(states)
+        text = f"{label} ({MARKER_NAMES[marker]}): " + (f"fixed from iteration {settle}" if settle is not None
+                                                     else f"still changing, last change {_number(changes[-1])}"
+                                                     if len(changes) else "a single state")
         if Y is not None:
             d = distances(states, Y, rows=row)
-            axes[0, 1].plot(range(len(d)), d, "o-", color=line.get_color(), label=label, markersize=4)
+            axes[0, 1].plot(range(len(d)), d, "-", marker=marker, color=line.get_color(), label=label, markersize=4)
+            at = dict.fromkeys(i for i in (depth, len(d) - 1) if i is not None and 0 <= i < len(d))
+            text += ", distance to Y " + " and ".join(f"{_number(d[i])} at j = {i}" for i in at)
+        words.append(text)
     left.set_yscale("log")
     light_log_axis(left)
     left.set_xlabel("iteration j")
@@ -530,4 +616,11 @@ def plot_drift(
             ax.axvline(depth, color="grey", linestyle="--", linewidth=1)
             ax.annotate("trained depth", xy=(depth, 1.0), xycoords=("data", "axes fraction"),
                         xytext=(3, -10), textcoords="offset points", fontsize=8, color="grey")
-    return fig
+    panels_text = ("left, the change per iteration ||Z_j − Z_j−1|| on a log axis"
+                   + (" (an exact 0 drawn at the bottom)" if zero_drawn else "")
+                   + (f"; right, the distance ||Y − Z_j||{f' on e{row + 1}' if row is not None else ''}"
+                      if Y is not None else ""))
+    dashed = f", the trained depth {depth} dashed" if depth is not None else ""
+    return describe_figure(fig, (
+        f"Line plots against the iteration j, one line and marker per run{dashed}: {panels_text}. "
+        + "; ".join(words) + "."))

@@ -29,13 +29,13 @@ from torch import nn
 
 from .._checks import check_int, check_real, describe
 from ..mlp import IteratedMap, mlp_mask, random_mask
-from ..plotting import draw_mask, plot_slots, subscript
+from ..plotting import describe_figure, draw_mask, plot_slots, subscript
 from ..recurrent import RecurrentMap, rnn_mask
 from ..storage import slot_slices
 from .cache import copied
 from .explorer import explorer
-from .mlp_as_sparse_map import (accuracy, accuracy_table, plot_accuracies, single_thread, slot_names, train_and_test,
-                                train_map, training_digits)
+from .mlp_as_sparse_map import (_block_counts, _label_blocks, _operator_words, accuracy, accuracy_table,
+                                plot_accuracies, single_thread, slot_names, train_and_test, train_map, training_digits)
 
 __all__ = [
     "RowReader",
@@ -252,7 +252,16 @@ def plot_operator(rmap: RecurrentMap, readout: bool = False) -> Figure:
     if not isinstance(rmap, RecurrentMap):
         raise TypeError(f"rmap must be a course_utils.recurrent.RecurrentMap, got {describe(rmap)}")
     names = [subscript(name) for name in slot_names(rmap.sizes, bool(readout), numbered=False)]
-    return plot_slots(rmap, names, lambda i, j: _block_label(i, j, names))
+    fig = plot_slots(rmap, names, lambda i, j: _block_label(i, j, names))
+    return describe_figure(fig, _operator_words(rmap, names, lambda i, j: _block_label(i, j, names),
+                                                "a recurrent network's iterated map"))
+
+
+def _blocks_words(mask: Any, sizes: Sequence[int], names: Sequence[str]) -> str:
+    """"h←x 128, h←h (diagonal) 256, y←h 160": a mask's blocks in words, its diagonal blocks named."""
+    words = [f"{names[i]}←{names[j]}{' (diagonal)' if i == j else ''} {count:,}"
+             for i, j, count in _block_counts(mask, sizes, names)]
+    return ", ".join(words) if words else "no block"
 
 
 def plot_two_masks(hidden: int = 16) -> Figure:
@@ -263,10 +272,17 @@ def plot_two_masks(hidden: int = 16) -> Figure:
     mlp_sizes, rnn_sizes = [ROWS * PIXELS, hidden, CLASSES], [PIXELS, hidden, CLASSES]
     titles = (f"MLP (07): the whole image, {int(mlp_mask(mlp_sizes).sum())} entries",
               f"RNN: one row per step,\n{_entries(hidden)} entries")
+    words = []
     for ax, mask, sizes, title in zip(axes, (mlp_mask(mlp_sizes), readout_mask(hidden)), (mlp_sizes, rnn_sizes), titles):
-        draw_mask(ax, mask, sizes, slot_names(sizes, numbered=False), diagonal=True)
+        names = slot_names(sizes, numbered=False)
+        draw_mask(ax, mask, sizes, names, diagonal=True)
+        _label_blocks(ax, mask, sizes, names)  # the blocks named: h←h told by its label, not only by its red
         ax.set_title(title, fontsize=10)
-    return fig
+        words.append(f"sizes {sizes}, {int(mask.sum()):,} entries in the blocks {_blocks_words(mask, sizes, names)}")
+    return describe_figure(fig, (
+        f"Two masks as images, each block that holds entries labelled with its name, entries of a diagonal block "
+        f"(a slot reading itself) red, the others blue. Left, the MLP of notebook 07 reading the whole image: "
+        f"{words[0]}. Right, the RNN reading one row per step: {words[1]}."))
 
 
 # ------------------------------------------------------------------ the slider
@@ -327,6 +343,7 @@ def explore_recurrent_share(share: float = 0.5) -> Figure:
     fig = plt.figure(figsize=(8.0, 3.5))  # fixed places: a constrained layout would double the drawing time
     ax_mask, ax_acc = fig.add_axes((0.06, 0.1, 0.33, 0.66)), fig.add_axes((0.47, 0.2, 0.5, 0.5))
     draw_mask(ax_mask, mask, sizes, slot_names(sizes, numbered=False), diagonal=True)
+    _label_blocks(ax_mask, mask, sizes, slot_names(sizes, numbered=False))  # h←h named, not only red
     ax_mask.set_title(f"Ω: {loop} entries in h←h (red),\n{int(mask.sum()) - loop} in h←x and y←h (blue)", fontsize=10)
     fed = int((mask[h, x].sum(dim=1) > 0).sum())  # hidden units that read some pixel
     read = int((mask[y, h].sum(dim=0) > 0).sum())  # hidden units that y reads
@@ -334,7 +351,8 @@ def explore_recurrent_share(share: float = 0.5) -> Figure:
     ax_acc.axvline(0.1, color="grey", linestyle=":", linewidth=1)
     ax_acc.annotate("chance", xy=(0.1, 1.0), xycoords=("data", "axes fraction"), xytext=(3, -12),
                     textcoords="offset points", color="grey", fontsize=8)
-    ax_acc.text(0.02, 0, f"test accuracy {test_accuracy:.3f}", va="center", fontsize=10,
+    ax_acc.text(0.02, 0, f"test accuracy {test_accuracy:.3f} ({'with' if loop else 'without'} h←h)", va="center",
+                fontsize=10,
                 bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
     ax_acc.set_xlim(0, 1)
     ax_acc.set_ylim(-0.8, 0.8)
@@ -345,4 +363,12 @@ def explore_recurrent_share(share: float = 0.5) -> Figure:
                      f"{fed} of {SLIDER_HIDDEN} hidden units read a pixel, y reads {read}", fontsize=9)
     fig.suptitle(f"{SLIDER_ENTRIES} trainable entries, {share:.1%} of them in h←h "
                  f"({SLIDER_IMAGES} training images, {SLIDER_EPOCHS} Adam steps)", fontsize=10)
-    return fig
+    # the accuracy of float32 training to one decimal, so that the words do not hang on the CPU's last bits
+    return describe_figure(fig, (
+        f"Share {share:.1%} of the {int(mask.sum()):,} trainable entries in the diagonal block h←h. Left: the mask "
+        f"Ω of the layout {sizes} as an image, each block that holds entries labelled, entries of h←h red, the "
+        f"others blue: {_blocks_words(mask, sizes, slot_names(sizes, numbered=False))} (density of h←h "
+        f"{loop / n_loop:.0%}, of h←x and y←h {(int(mask.sum()) - loop) / n_ff:.0%}). Right: the test accuracy on "
+        f"the digits read row by row after {SLIDER_EPOCHS} Adam steps on {SLIDER_IMAGES} images, about "
+        f"{test_accuracy:.1f}, against chance 0.1 (dotted); {fed} of {SLIDER_HIDDEN} hidden units read a pixel, "
+        f"y reads {read}."))
