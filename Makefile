@@ -62,8 +62,10 @@ bench: $(STAMP)
 	for script in benchmarks/*.py; do $(PY) $$script || exit 1; done
 
 # The course as a static site in _build/book/ (open _build/book/index.html):
-# the notebooks' stored outputs, nothing executed, warnings are errors.
-# book/conf.py and book/_ext/course_book.py say how the pages are made.
+# the notebooks' stored outputs, no cell executed, warnings are errors; each
+# slider is a player of figures its explorer draws at build time, cached in
+# _build/frames/ (kept here: a second build reuses them; make clean removes
+# them). book/conf.py, book/_ext/course_book.py and course_player.py say how.
 book: $(STAMP) $(MATHJAX)
 	rm -rf _build/book _build/book_src _build/book_doctrees _build/jupyter_execute
 	mkdir -p _build/book_src

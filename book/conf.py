@@ -19,9 +19,8 @@ copyright = "the course's authors"
 
 extensions = ["myst_nb", "course_book"]
 course_notebooks = "../notebooks"
-course_slider_note = (
-    "The slider moves in JupyterLab (<code>make lab</code>); the figure above shows its starting values."
-)
+# the sliders' precomputed figures (_ext/course_player.py): the cache kept between builds
+course_frames_cache = str(HERE.parent / "_build" / "frames")
 root_doc = "index"
 exclude_patterns = ["**.ipynb_checkpoints"]
 
@@ -41,6 +40,7 @@ html_theme = "sphinx_book_theme"
 html_title = "Sparse matrices, applied again and again"
 html_static_path = ["_static", str(MATHJAX)]
 html_css_files = ["course_book.css"]
+html_js_files = [("course_player.js", {"defer": "defer"})]
 html_context = {"default_mode": "light"}  # the theme logs an error for an empty mode
 html_copy_source = False
 html_show_sourcelink = False

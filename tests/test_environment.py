@@ -235,6 +235,7 @@ def imported_modules(folder: Path) -> set[str]:
 
 def test_the_test_extra_names_every_package_the_tests_import():
     local = {"course_utils", "tools", "conftest"} | {p.stem for p in (ROOT / "tests").rglob("*.py")}
+    local |= {p.stem for p in (ROOT / "book" / "_ext").glob("*.py")}  # the book's Sphinx extensions
     third_party = imported_modules(ROOT / "tests") - set(sys.stdlib_module_names) - local - {"__future__"}
     assert {"pytest", "torch", "psutil", "playwright"} <= third_party  # the scan sees them
     distributions = metadata.packages_distributions()

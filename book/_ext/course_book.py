@@ -9,20 +9,29 @@ notebooks themselves are only read. On the way:
   the course map) and gains a hidden toctree listing the other notebooks;
   links to it are rewritten. Without it, a plain index page lists them.
 - a slider cell (a code cell calling ``interact(``) keeps its source; its
-  output, a widget that needs a kernel, is replaced by one line saying that
-  the slider moves in JupyterLab (the figure above it, drawn by the plain
-  cell before, shows the slider's default). The notebook's saved widget state
-  is dropped. A widget output left anywhere else is a warning (an error
-  under ``-W``).
+  output, a widget that needs a kernel, is replaced by a player: HTML
+  controls like the notebook's widgets and the figure of the current
+  setting, drawn beforehand by the cell's explorer for every setting the
+  book holds (``course_player.py`` says which, and how frames are cached
+  under ``_build/frames/``; a setting that raises fails the build, naming
+  the notebook and the setting). The frames are copied into the site's
+  ``_frames/`` when the build finishes. The notebook's saved widget state is
+  dropped. A widget output left anywhere else is a warning (an error under
+  ``-W``).
 - an exercise's solution (a cell tagged ``solution``) is folded into a
   "Show solution" block (myst-nb's ``hide-cell``: a ``<details>`` element).
 
-Nothing is executed: the pages show the outputs stored in the notebooks.
+Nothing of the notebooks is executed: the pages show the outputs stored in
+them, and the players the frames their explorers draw (the lesson functions
+only, never a notebook cell).
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +39,8 @@ import nbformat
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util import logging
+
+import course_player
 
 logger = logging.getLogger(__name__)
 
@@ -45,16 +56,22 @@ def course_notebooks(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith("."))
 
 
-def slider_note(text: str) -> dict[str, Any]:
+def player_output(player: course_player.Player, number: int) -> dict[str, Any]:
+    text = f"A slider: {course_player.describe(player.controls, tuple(c.start for c in player.controls))}"
     return nbformat.v4.new_output(
-        "display_data",
-        data={"text/html": f'<p class="course-slider-note">{text}</p>', "text/plain": text},
+        "display_data", data={"text/html": course_player.player_html(player, number), "text/plain": text}
     )
 
 
-def prepare(nb: nbformat.NotebookNode, name: str, note: str, index: str) -> nbformat.NotebookNode:
+def slider_cells(nb: nbformat.NotebookNode) -> list[int]:
+    """The numbers of the notebook's slider cells (code cells calling ``interact(``)."""
+    return [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code" and SLIDER_CALL.search(cell.source)]
+
+
+def prepare(nb: nbformat.NotebookNode, name: str, players: dict[int, course_player.Player], index: str) -> nbformat.NotebookNode:
     """The book's copy of one notebook (``nb`` is changed in place); links
-    to the start page go to ``index``, the front page's source file."""
+    to the start page go to ``index``, the front page's source file;
+    ``players`` holds the player of each slider cell, by cell number."""
     nb.metadata.pop("widgets", None)
     for number, cell in enumerate(nb.cells):
         if cell.cell_type == "markdown":
@@ -63,7 +80,7 @@ def prepare(nb: nbformat.NotebookNode, name: str, note: str, index: str) -> nbfo
         if cell.cell_type != "code":
             continue
         if SLIDER_CALL.search(cell.source):
-            cell.outputs = [slider_note(note)]
+            cell.outputs = [player_output(players[number], number)]
         elif any(WIDGET_MIME in output.get("data", {}) for output in cell.outputs):
             logger.warning(
                 "%s, cell %d: a widget output outside an interact( cell; the book cannot show it", name, number,
@@ -85,6 +102,32 @@ def write_if_changed(path: Path, text: str) -> None:
         path.write_text(text, encoding="utf-8")
 
 
+def plan_players(app: Sphinx, config: Config, notebooks: list[Path]) -> dict[str, dict[int, course_player.Player]]:
+    """Every slider cell's player, and its frames drawn into the cache (those missing)."""
+    players: dict[str, dict[int, course_player.Player]] = {}
+    explorers = None
+    for path in notebooks:
+        nb = nbformat.read(path, as_version=4)
+        cells = slider_cells(nb)
+        if cells and explorers is None:
+            explorers = course_player.load_explorers(config.course_explorers)
+        players[path.name] = {
+            number: course_player.plan(path.stem, number, nb.cells[number].source, explorers, config.course_frames_full_limit)
+            for number in cells
+        }
+    every = [p for found in players.values() for p in found.values()]
+    cache = Path(config.course_frames_cache)
+    if not cache.is_absolute():
+        cache = Path(app.confdir) / cache
+    stats = course_player.build_frames(every, cache, config.course_frames_workers, config.course_explorers)
+    stats["players"] = len(every)
+    stats["settings"] = {f"{p.notebook}:{p.name}": [len(p.settings), "all" if p.complete else "subset"] for p in every}
+    (cache / "last-build.json").write_text(json.dumps(stats, indent=1), encoding="utf-8")
+    logger.info("frames: %(frames)d (%(drawn)d drawn, %(reused)d reused from the cache) in %(seconds).1f s", stats)
+    app.course_frames = (cache, sorted({p.keys[s] for p in every for s in p.settings}))  # type: ignore[attr-defined]
+    return players
+
+
 def write_sources(app: Sphinx, config: Config) -> None:
     folder = (Path(app.confdir) / config.course_notebooks).resolve()
     notebooks = course_notebooks(folder)
@@ -93,17 +136,18 @@ def write_sources(app: Sphinx, config: Config) -> None:
     srcdir = Path(app.srcdir).resolve()
     if srcdir in {folder, Path(app.confdir).resolve()}:
         raise ValueError(f"the source folder must be a build folder of its own (make book uses _build/book_src), not {srcdir}")
+    players = plan_players(app, config, notebooks)
     written: set[str] = set()
     start = [p for p in notebooks if p.name == START_HERE]
     chapters = [p for p in notebooks if p.name != START_HERE]
     names = [p.stem for p in chapters]
     index = "index.ipynb" if start else "index.md"
     for path in chapters:
-        nb = prepare(nbformat.read(path, as_version=4), path.name, config.course_slider_note, index)
+        nb = prepare(nbformat.read(path, as_version=4), path.name, players[path.name], index)
         write_if_changed(srcdir / path.name, nbformat.writes(nb))
         written.add(path.name)
     if start:
-        nb = prepare(nbformat.read(start[0], as_version=4), START_HERE, config.course_slider_note, index)
+        nb = prepare(nbformat.read(start[0], as_version=4), START_HERE, players[START_HERE], index)
         nb.cells.append(nbformat.v4.new_markdown_cell(toctree(names)))
         write_if_changed(srcdir / index, nbformat.writes(nb))
     else:  # until the start page exists
@@ -115,8 +159,32 @@ def write_sources(app: Sphinx, config: Config) -> None:
             stale.unlink()
 
 
+def copy_frames(app: Sphinx, exception: Exception | None) -> None:
+    """The frames the players show, from the cache into the site's ``_frames/``."""
+    if exception is not None or app.builder.format != "html" or not hasattr(app, "course_frames"):
+        return
+    cache, keys = app.course_frames
+    target = Path(app.outdir) / course_player.FRAMES_DIR
+    target.mkdir(parents=True, exist_ok=True)
+    for key in keys:
+        source = cache / f"{key}.png"
+        if not source.is_file():
+            raise course_player.FrameError(f"the frame {key}.png is missing from the cache {cache}")
+        shutil.copyfile(source, target / source.name)
+    wanted = {f"{k}.png" for k in keys}
+    for stale in target.iterdir():
+        if stale.name not in wanted:
+            stale.unlink()
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("course_notebooks", "../notebooks", "env", types=[str])
-    app.add_config_value("course_slider_note", "The slider moves in JupyterLab.", "env", types=[str])
+    # where the explorers come from ("module:function" returning {name: Explorer}): a test injects its own here
+    app.add_config_value("course_explorers", course_player.DEFAULT_PROVIDER, "env", types=[str])
+    # the frame cache (relative to the configuration folder), kept between builds
+    app.add_config_value("course_frames_cache", "../_build/frames", "env", types=[str])
+    app.add_config_value("course_frames_workers", min(2, os.cpu_count() or 1), "env", types=[int])
+    app.add_config_value("course_frames_full_limit", course_player.FULL_LIMIT, "env", types=[int])
     app.connect("config-inited", write_sources)
-    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
+    app.connect("build-finished", copy_frames)
+    return {"version": "2", "parallel_read_safe": True, "parallel_write_safe": True}

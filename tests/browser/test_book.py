@@ -11,8 +11,11 @@ every request to another host is aborted, and each must show:
   visible text outside code;
 - every image loaded (``naturalWidth > 0``), as many figures as the
   notebook stores (a slider's own output excluded);
-- in place of each slider's widget, one line saying it moves in JupyterLab,
-  and no widget's text fallback in any output;
+- in place of each slider's widget, a player (book/_ext/course_player.py):
+  one per ``interact`` cell, its controls labelled with the widgets'
+  descriptions in the widgets' order, its figure loaded with a text
+  alternative, a polite live status line; and no widget's text fallback in
+  any output;
 - each exercise's solution folded ("Show solution"), as many as the
   notebooks' cells tagged ``solution``;
 - no console error, no uncaught exception, no request to another host;
@@ -23,6 +26,14 @@ Also: previous/next follow the course order, the front page is the course
 map of ``00_start_here``, a search for "saddle" lists notebook 03's page, and
 a solution opens on click. A full-page screenshot of each page goes to
 ``screenshots/book/``.
+
+The sliders, offline: on every page, every control of every player is moved
+with the keyboard (an arrow key for a range or a select, Space for a
+checkbox) and the figure must change to the new setting's frame (loaded,
+its text alternative naming the new value, the status line saying so), then
+moved back to the start's frame. A setting outside a player's subset shows
+the note in the figure's place, not the old figure, and the reset button
+brings the start back. A page opened from ``file://`` moves its slider too.
 """
 
 from __future__ import annotations
@@ -198,7 +209,7 @@ PROSE = """() => {
 }"""
 
 IMAGES = """() => [...document.images].map(i => ({src: i.getAttribute('src'), complete: i.complete,
-  width: i.naturalWidth, inOutput: !!i.closest('.cell_output')}))"""
+  width: i.naturalWidth, inOutput: !!i.closest('.cell_output') && !i.closest('.course-player')}))"""
 
 REFERENCES = """() => {
   const refs = [];
@@ -252,6 +263,44 @@ def check_links(reader: Reader, page: Any) -> list[str]:
     return problems
 
 
+def explorer_of(source: str) -> Any:
+    """The explorer an interact( cell moves, by its name in the source."""
+    from course_utils.lessons import explorers
+
+    name = re.search(r"\binteract\(\s*(?:\w+\.)*(\w+)", source).group(1)
+    return explorers()[name]
+
+
+def slider_explorers(notebook: Path) -> list[Any]:
+    nb = nbformat.read(notebook, as_version=4)
+    return [explorer_of(c.source) for c in nb.cells if c.cell_type == "code" and SLIDER_CALL.search(c.source)]
+
+
+PLAYERS = """() => [...document.querySelectorAll('.course-player')].map(p => ({
+  labels: [...p.querySelectorAll('[data-control]')].map(e => {
+    const l = p.querySelector(`label[for="${e.id}"]`); return l ? l.textContent : null; }),
+  kinds: [...p.querySelectorAll('[data-control]')].map(e => e.tagName.toLowerCase() + ':' + (e.type || '')),
+  alt: (p.querySelector('img.course-player-frame') || {}).alt || '',
+  live: (p.querySelector('.course-player-status') || {getAttribute: () => null}).getAttribute('aria-live'),
+  ready: p.dataset.ready === 'true'}))"""
+
+
+def check_players(page: Any, notebook: Path) -> list[str]:
+    """One player per interact cell, each control labelled like the notebook's widget, in its order."""
+    problems = []
+    players = page.evaluate(PLAYERS)
+    explorers = slider_explorers(notebook)
+    if len(players) != len(explorers):
+        return [f"{len(players)} players in the page for {len(explorers)} interact cells"]
+    for player, explorer in zip(players, explorers):
+        descriptions = [str(w.description) for w in explorer.controls().values()]
+        if player["labels"] != descriptions:
+            problems.append(f"{explorer.name}: the controls read {player['labels']}, the notebook's widgets {descriptions}")
+        if not player["alt"] or not player["ready"] or player["live"] != "polite":
+            problems.append(f"{explorer.name}: player without its alt text, its script or its live status: {player}")
+    return problems
+
+
 # --- the tests ------------------------------------------------------------
 
 
@@ -287,9 +336,7 @@ def test_page(reader: Reader, name: str) -> None:
             figures = sum(1 for i in images if i["inOutput"])
             if figures != stored_figures(notebook):
                 problems.append(f"{figures} figures in the page, {stored_figures(notebook)} stored in {notebook.name}")
-            notes = page.locator(".course-slider-note").count()
-            if notes != slider_cells(notebook):
-                problems.append(f"{notes} slider notes in the page for {slider_cells(notebook)} interact cells")
+            problems += check_players(page, notebook)
             solutions = page.locator("details.hide", has_text="Show solution").count()
             if solutions != tagged(notebook, "solution"):
                 problems.append(f"{solutions} folded solutions for {tagged(notebook, 'solution')} cells tagged solution")
@@ -366,3 +413,109 @@ def test_solution_opens_on_click(reader: Reader) -> None:
     assert block.locator(".cell_output").inner_text().strip().startswith("Correct"), "the solution's output is not Correct"
     screenshot(page, f"{pages[0]}-solution-open")
     assert not reader.problems, reader.problems
+
+
+# --- the sliders ----------------------------------------------------------
+
+SHOWN = "([player, before]) => player.dataset.shown !== before"
+FRAME = """(p) => { const i = p.querySelector('img.course-player-frame'), m = p.querySelector('.course-player-missing');
+  return {src: i.getAttribute('src'), alt: i.alt, hidden: i.hidden, loaded: i.complete && i.naturalWidth > 0,
+          missing: !m.hidden, status: p.querySelector('.course-player-status').textContent}; }"""
+
+
+def keys_for(control: Any) -> tuple[str, str]:
+    """The key that moves ``control`` one position from where it is, and the one that moves it back."""
+    kind, value, last = control.evaluate(
+        "(e) => [e.type, e.type === 'checkbox' ? 0 : (e.tagName === 'SELECT' ? e.selectedIndex : +e.value),"
+        " e.tagName === 'SELECT' ? e.options.length - 1 : +e.max]"
+    )
+    if kind == "checkbox":
+        return "Space", "Space"
+    forward, back = ("ArrowDown", "ArrowUp") if kind.startswith("select") else ("ArrowRight", "ArrowLeft")
+    return (forward, back) if value < last else (back, forward)
+
+
+def move(page: Any, player: Any, control: Any, key: str) -> dict:
+    """Press ``key`` on ``control`` and wait for the player to show another frame (or its note)."""
+    before = player.get_attribute("data-shown")
+    control.press(key)
+    page.wait_for_function(SHOWN, arg=[player.element_handle(), before], timeout=10_000)
+    return player.evaluate(FRAME)
+
+
+def sliders_page_names() -> list[str]:
+    return [p.stem for p in chapters() if slider_cells(p)]
+
+
+@pytest.mark.parametrize("name", sliders_page_names())
+def test_every_control_moves_its_figure(reader: Reader, name: str) -> None:
+    page = reader.open(name)
+    problems = []
+    players = page.locator(".course-player")
+    for p in range(players.count()):
+        player = players.nth(p)
+        explorer = player.get_attribute("data-explorer")
+        start = player.evaluate(FRAME)
+        controls = player.locator("[data-control]")
+        for c in range(controls.count()):
+            control = controls.nth(c)
+            forward, back = keys_for(control)
+            label = control.evaluate("(e) => document.querySelector(`label[for='${e.id}']`).textContent")
+            moved = move(page, player, control, forward)
+            readout = control.evaluate(
+                "(e) => e.type === 'checkbox' ? (e.checked ? 'on' : 'off') : e.tagName === 'SELECT' ?"
+                " e.options[e.selectedIndex].text : e.getAttribute('aria-valuetext')")
+            if moved["missing"] or moved["hidden"] or not moved["loaded"] or moved["src"] == start["src"]:
+                problems.append(f"{explorer}: {label} ({forward}) did not show a new figure: {moved}")
+            elif f"{label} {readout}" not in moved["alt"] or f"{label} {readout}" not in moved["status"]:
+                problems.append(f"{explorer}: after {label} -> {readout} the figure reads {moved['alt']!r}")
+            back_at = move(page, player, control, back)
+            if back_at["src"] != start["src"] or back_at["alt"] != start["alt"]:
+                problems.append(f"{explorer}: {label} moved back ({back}) does not show the start again: {back_at}")
+    screenshot(page, f"{name}-player")
+    problems += reader.problems
+    assert not problems, f"{name}.html:\n  " + "\n  ".join(problems)
+
+
+def test_a_setting_outside_the_subset_says_so(reader: Reader) -> None:
+    subset = [(n, c) for n in sliders_page_names() for c in [reader.open(n).locator(".course-player-scope").count()] if c]
+    if not subset:
+        pytest.skip("every player of the book holds every combination of its controls")
+    name = subset[0][0]
+    page = reader.open(name)
+    player = page.locator(".course-player").filter(has=page.locator(".course-player-scope")).first
+    start = player.evaluate(FRAME)
+    ranges = player.locator("input[type=range]")
+    assert ranges.count() >= 2, "a subset player with fewer than two sliders"
+    state = {}
+    for c in range(2):  # two sliders off their start: outside the star around the defaults
+        forward, _ = keys_for(ranges.nth(c))
+        state = move(page, player, ranges.nth(c), forward)
+    assert state["missing"] and state["hidden"], f"{name}: two controls moved off their start still show a figure: {state}"
+    assert "No figure" in state["status"]
+    screenshot(page, f"{name}-outside-the-subset")
+    before = player.get_attribute("data-shown")
+    player.locator(".course-player-reset").click()
+    page.wait_for_function(SHOWN, arg=[player.element_handle(), before], timeout=10_000)
+    again = player.evaluate(FRAME)
+    assert again["src"] == start["src"] and not again["missing"] and again["loaded"], again
+    assert not reader.problems, reader.problems
+
+
+def test_a_slider_moves_from_file_url(book: Path, browser: Any) -> None:
+    name = sliders_page_names()[0]
+    context = browser.new_context(viewport=VIEWPORT)
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.goto((book / f"{name}.html").as_uri(), wait_until="load")
+        player = page.locator(".course-player").first
+        control = player.locator("[data-control]").first
+        start = player.evaluate(FRAME)
+        moved = move(page, player, control, keys_for(control)[0])
+        assert moved["loaded"] and moved["src"] != start["src"], moved
+        assert not errors, errors
+    finally:
+        context.close()
