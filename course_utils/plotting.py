@@ -774,6 +774,7 @@ def setup(precision: int = 4) -> None:
             "axes.prop_cycle": line_cycle(),  # colour and line style: runs differ by more than colour
         }
     )
+    _show_descriptions()
     _show_figures_drawn_once()
     _spare_the_imports_from_collections()
 

@@ -9,7 +9,7 @@ long run of the unsquared loss and a close look at its last epochs."""
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Any, Mapping
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
@@ -22,6 +22,7 @@ from ..plotting import (check_histories, describe_figure, draw_loss_curve, light
                         state_labels)
 from ..training import History
 from .depth_and_the_saddle import gradient_at
+from . import idle
 from .explorer import explorer
 from .nonlinear_activations import (LINE_MARKERS, MARKER_NAMES, _mark_lines, _number, _run_words, _vector, chain_mask,
                                     distances, format_vector, plot_drift, train_on_seed)
@@ -49,6 +50,11 @@ def _controls() -> dict:
     }
 
 
+def _interim_run(interim_weight: float, init_noise: float) -> Any:
+    """The slider's training run (cached by ``train_on_seed``)."""
+    return train_on_seed("identity", "full", init_noise=float(init_noise), interim_weight=round(float(interim_weight), 3))
+
+
 @explorer(NOTEBOOK, _controls)
 def explore_interim(interim_weight: float = 1.0, extra: int = 4, init_noise: float = 0.0) -> Figure:
     """The seed's problem trained with interim losses, then iterated further.
@@ -56,7 +62,9 @@ def explore_interim(interim_weight: float = 1.0, extra: int = 4, init_noise: flo
     Left: the loss curve (401 epochs at most, lr 0.01). Right: the trajectory
     X, SX, …, S^(2+extra)X next to the target Y = 2·e3.
     """
-    run = train_on_seed("identity", "full", init_noise=float(init_noise), interim_weight=round(float(interim_weight), 3))
+    run = _interim_run(interim_weight, init_noise)
+    idle.ahead(explore_interim, {"interim_weight": interim_weight, "extra": extra, "init_noise": init_noise},
+               lambda interim_weight, init_noise, extra: _interim_run(interim_weight, init_noise))  # while idle
     X, Y = seed_data()
     states = run.states(int(extra))
     # no layout engine: it would double the drawing time; inline output is cropped anyway

@@ -29,6 +29,7 @@ from ..mlp import IteratedMap, mlp_mask, random_mask
 from ..plotting import describe_figure, draw_mask, new_axes, plot_slots, slot_centres, slot_edges, subscript
 from ..storage import CSR_CROSSOVER, check_sizes, slot_slices
 from .cache import copied
+from . import idle
 from .explorer import explorer
 
 __all__ = [
@@ -679,6 +680,15 @@ def _controls() -> dict:
     }
 
 
+def _density_runs(hidden: int, budget: float) -> tuple[float, tuple, tuple]:
+    """The slider's two runs at width ``hidden``: the MLP mask's density (the
+    equal budget), the random mask with ``budget`` times its entries, the MLP mask."""
+    sizes = [64, hidden, hidden, 10]
+    n = sum(sizes)
+    equal = int(mlp_mask(sizes).sum().item()) / (n * n)  # the MLP mask's density: the equal budget
+    return equal, mask_run(hidden, budget * equal, True), mask_run(hidden, equal, False)
+
+
 @explorer(NOTEBOOK, _controls)
 def explore_mask_density(hidden: int = 16, budget: float = 1.0) -> Figure:
     """A random mask with ``budget`` times the MLP mask's trainable entries
@@ -689,9 +699,8 @@ def explore_mask_density(hidden: int = 16, budget: float = 1.0) -> Figure:
     hidden, budget = int(hidden), float(budget)
     sizes = [64, hidden, hidden, 10]
     n = sum(sizes)
-    equal = int(mlp_mask(sizes).sum().item()) / (n * n)  # the MLP mask's density: the equal budget
-    acc_r, time_r, kind_r, mask = mask_run(hidden, budget * equal, True)
-    acc_m, time_m, kind_m, _ = mask_run(hidden, equal, False)
+    equal, (acc_r, time_r, kind_r, mask), (acc_m, time_m, kind_m, _) = _density_runs(hidden, budget)
+    idle.ahead(explore_mask_density, {"hidden": hidden, "budget": budget}, _density_runs)  # the next settings, while idle
     density = float(mask.sum().item()) / (n * n)
     fig = plt.figure(figsize=(8.4, 3.6))
     grid = fig.add_gridspec(2, 2, width_ratios=[1, 1.5], height_ratios=[3, 1], left=0.06, right=0.97,
