@@ -25,8 +25,13 @@ LOCK_ARGS  ?=
 BOOK_NOTEBOOKS  ?= notebooks
 MATHJAX_VERSION := 3.2.2
 MATHJAX         := _build/mathjax/mathjax/tex-mml-chtml.js
+# axe-core, the accessibility checker the browser tests inject into every page
+# of the book (tests/browser/test_book.py; WCAG 2.1 A and AA rules), fetched
+# the same way into _build/axe
+AXE_VERSION     := 4.14.1
+AXE             := _build/axe/axe.min.js
 
-.PHONY: lab test install check notebooks bench book student lock clean
+.PHONY: lab test install check notebooks bench book axe student lock clean
 
 install: $(STAMP)
 
@@ -65,7 +70,9 @@ bench: $(STAMP)
 # the notebooks' stored outputs, no cell executed, warnings are errors; each
 # slider is a player of figures its explorer draws at build time, cached in
 # _build/frames/ (kept here: a second build reuses them; make clean removes
-# them). book/conf.py, book/_ext/course_book.py and course_player.py say how.
+# them). Every figure becomes an image whose text alternative is the
+# description stored after it (an image without one fails the build).
+# book/conf.py, book/_ext/course_book.py and course_player.py say how.
 book: $(STAMP) $(MATHJAX)
 	rm -rf _build/book _build/book_src _build/book_doctrees _build/jupyter_execute
 	mkdir -p _build/book_src
@@ -101,6 +108,17 @@ $(MATHJAX):
 	cd _build/mathjax/package/es5 && cp -R tex-mml-chtml.js a11y adaptors input output sre ui ../../tmp/
 	mv _build/mathjax/tmp _build/mathjax/mathjax
 	rm -rf _build/mathjax/package _build/mathjax/mathjax-$(MATHJAX_VERSION).tgz
+
+# axe-core from the npm registry (npm checks the package's integrity): only
+# its minified script, which the browser tests inject into the book's pages.
+# The book's test fixture runs `make axe book`.
+axe: $(AXE)
+
+$(AXE):
+	rm -rf _build/axe && mkdir -p _build/axe/tmp
+	cd _build/axe/tmp && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null && tar -xzf axe-core-$(AXE_VERSION).tgz
+	cp _build/axe/tmp/package/LICENSE _build/axe/tmp/package/axe.min.js _build/axe/
+	rm -rf _build/axe/tmp
 
 # Rewrite requirements.lock with pip-compile from pyproject.toml (extras lab,
 # test and book) and tools/torch.in. Existing pins are kept unless pyproject.toml

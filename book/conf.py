@@ -35,7 +35,17 @@ MATHJAX = HERE.parent / "_build" / "mathjax"
 if not (MATHJAX / "mathjax" / "tex-mml-chtml.js").is_file():
     raise FileNotFoundError(f"MathJax is missing from {MATHJAX}; `make book` fetches it with npm")
 mathjax_path = "mathjax/tex-mml-chtml.js"
+# assistive MathML: MathJax puts a hidden MathML copy of every formula beside
+# what it draws (mjx-assistive-mml), which screen readers read; it is
+# MathJax 3's default, stated here so that no menu setting turns it off. The
+# extension is a file of the MathJax served with the site.
+mathjax3_config = {
+    "loader": {"load": ["a11y/assistive-mml"]},
+    "options": {"enableAssistiveMml": True, "menuOptions": {"settings": {"assistiveMml": True}}},
+}
 
+# our versions of theme templates (accessibility fixes: see the README's section on the book)
+templates_path = ["_templates"]
 html_theme = "sphinx_book_theme"
 html_title = "Sparse matrices, applied again and again"
 html_static_path = ["_static", str(MATHJAX)]

@@ -482,6 +482,8 @@ def plot_losses(histories: Mapping[str, History], title: str | None = None, ax: 
     tols = {h.tol for h in histories.values() if h.tol > 0}
     for tol in tols:
         ax.axhline(tol, color="grey", linestyle=":", linewidth=1)
+    if not any(np.isfinite(np.asarray(h.losses, dtype=float)).any() for h in histories.values()):
+        ax.set_ylim(min(tols, default=1.0) / 10, 10)  # no loss to draw: a range around tol, not a single value
     ax.set_yscale("log")
     light_log_axis(ax)
     ax.set_xlabel("epoch")

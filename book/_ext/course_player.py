@@ -11,7 +11,10 @@ at those settings. The page gets a small player in place of the widget:
 real HTML controls (``<input type=range>`` for a slider, ``<select>`` for a
 dropdown, ``<input type=checkbox>``), labelled with the widget's
 ``description`` and in the widgets' order, and the frame of the current
-setting (``_static/course_player.js`` swaps it; no request leaves the site,
+setting, whose text alternative is the figure's own description at that
+setting (``course_utils.plotting.description``, which names the values it
+was drawn for) followed by the settings in the controls' words
+(``alt_text``; ``_static/course_player.js`` swaps frame and text; no request leaves the site,
 and the page works from ``file://``: the player's data is inline JSON and
 each frame an ``<img>`` with a relative ``src``).
 
@@ -26,7 +29,9 @@ Which settings (``settings_for``):
   saying so, never a stale figure.
 
 The frame cache: each frame is a file ``<key>.png`` in ``course_frames_cache``
-(``_build/frames/`` for ``make book``, git-ignored and kept between builds);
+(``_build/frames/`` for ``make book``, git-ignored and kept between builds),
+with its figure's description in ``<key>.txt`` (empty for a figure without
+one: its text alternative then names the explorer and the settings only);
 the key is a SHA-256 of the explorer's name, its settings, the source of the
 explorer's lesson module and of every module of ``course_utils`` it imports
 (directly or not, read from the import statements; ``source_hash``), and the
@@ -346,11 +351,19 @@ def render(figure: Any) -> bytes:
 
 def draw(explorer: Any, values: dict[str, Any]) -> bytes:
     """One frame: the explorer's figure at ``values``, as the notebook shows it."""
+    return draw_described(explorer, values)[0]
+
+
+def draw_described(explorer: Any, values: dict[str, Any]) -> tuple[bytes, str]:
+    """One frame and the figure's own description at ``values`` (what
+    ``course_utils.plotting.description`` gives; "" for a figure without one)."""
     import matplotlib.pyplot as plt
+
+    from course_utils.plotting import description
 
     figure = explorer.figure(**values)
     try:
-        return render(figure)
+        return render(figure), description(figure) or ""
     finally:
         plt.close(figure)
 
@@ -364,15 +377,15 @@ def _draw_many(name: str, jobs: list[tuple[str, dict[str, Any]]], folder: str) -
     done = 0
     for key, values in jobs:
         try:
-            png = draw(explorer, values)
+            png, text = draw_described(explorer, values)
         except BaseException as error:  # noqa: BLE001 - reported with the setting
             setting = ", ".join(f"{k}={v!r}" for k, v in values.items())
             last = traceback.extract_tb(error.__traceback__)[-1]
             return done, f"{name}({setting}) raised {type(error).__name__}: {error} ({Path(last.filename).name}:{last.lineno})"
-        target = Path(folder) / f"{key}.png"
-        partial = target.with_suffix(f".{os.getpid()}.part")
-        partial.write_bytes(png)
-        partial.replace(target)
+        for target, content in ((Path(folder) / f"{key}.txt", text.encode("utf-8")), (Path(folder) / f"{key}.png", png)):
+            partial = target.with_suffix(f".{os.getpid()}.part")
+            partial.write_bytes(content)
+            partial.replace(target)
         done += 1
     return done, None
 
@@ -388,6 +401,8 @@ class Player:
     settings: list[tuple[int, ...]]
     complete: bool
     keys: dict[tuple[int, ...], str] = field(default_factory=dict)
+    #: each frame's description (the figure's own, read from the cache by ``read_descriptions``)
+    descriptions: dict[tuple[int, ...], str] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -429,7 +444,7 @@ def build_frames(players: list[Player], cache: Path, workers: int, provider: str
         for setting in player.settings:
             key = player.keys[setting]
             total += 1
-            if key in seen or (cache / f"{key}.png").is_file():
+            if key in seen or ((cache / f"{key}.png").is_file() and (cache / f"{key}.txt").is_file()):
                 continue
             seen.add(key)
             todo.setdefault(player.name, []).append((key, values_at(player.controls, setting), player.notebook))
@@ -460,9 +475,22 @@ def build_frames(players: list[Player], cache: Path, workers: int, provider: str
                         other.cancel()
                     raise FrameError(f"notebook {jobs[0][2]}: the book cannot draw the slider's figure: {error}")
     prune(cache, {p.keys[s] for p in players for s in p.settings})
+    for player in players:
+        read_descriptions(player, cache)
     distinct = len({p.keys[s] for p in players for s in p.settings})
     return {"frames": total, "distinct": distinct, "drawn": drawn, "reused": distinct - drawn,
             "seconds": round(time.monotonic() - start, 2), "workers": workers}
+
+
+def read_descriptions(player: Player, cache: Path) -> None:
+    """Each frame's description, from ``<key>.txt`` beside its PNG in the cache
+    (empty when the figure has none: the player then names the settings only)."""
+    player.descriptions = {}
+    for setting in player.settings:
+        path = Path(cache) / f"{player.keys[setting]}.txt"
+        text = path.read_text(encoding="utf-8").strip() if path.is_file() else ""
+        if text:
+            player.descriptions[setting] = text
 
 
 #: a frame no build has used for this long leaves the cache
@@ -471,17 +499,18 @@ STALE_SECONDS = 24 * 3600
 
 def prune(cache: Path, used: set[str], stale_seconds: float = STALE_SECONDS) -> int:
     """Mark the frames this build uses as fresh and delete the frames no build
-    has used for ``stale_seconds`` (drawn for code that has changed since);
+    has used for ``stale_seconds`` (drawn for code that has changed since),
+    with their descriptions (``<key>.txt``);
     returns how many were deleted. Frames of another recent build (another
     folder of notebooks) stay."""
     now = time.time()
     removed = 0
     for path in cache.iterdir():
-        if path.suffix == ".png" and path.stem in used:
+        if path.suffix in {".png", ".txt"} and path.stem in used:
             os.utime(path, (now, now))
-        elif path.suffix in {".png", ".part"} and now - path.stat().st_mtime > stale_seconds:
+        elif path.suffix in {".png", ".txt", ".part"} and now - path.stat().st_mtime > stale_seconds:
             path.unlink(missing_ok=True)
-            removed += 1
+            removed += path.suffix != ".txt"
     return removed
 
 
@@ -491,6 +520,17 @@ FRAMES_DIR = "_frames"
 
 def frame_src(key: str) -> str:
     return f"{FRAMES_DIR}/{key}.png"
+
+
+def alt_text(player: Player, setting: tuple[int, ...], title: str) -> str:
+    """The frame's text alternative: the figure's own description at ``setting``
+    followed by the settings in the controls' words; without a description,
+    the explorer's title and the settings."""
+    words = describe(player.controls, setting)
+    text = player.descriptions.get(setting)
+    if not text:
+        return f"{title}: {words}"
+    return f"{text}{'' if text.endswith(('.', '!', '?')) else '.'} Settings: {words}."
 
 
 def player_html(player: Player, number: int) -> str:
@@ -523,10 +563,11 @@ def player_html(player: Player, number: int) -> str:
         "title": title,
         "controls": [{"label": c.label, "kind": c.kind, "labels": c.labels, "start": c.start} for c in player.controls],
         "frames": {",".join(map(str, s)): player.keys[s] for s in player.settings},
+        "alts": {",".join(map(str, s)): alt_text(player, s, title) for s in player.settings},
         "dir": FRAMES_DIR,
         "complete": player.complete,
     }
-    alt = f"{title}: {describe(player.controls, start)}"
+    alt = alt_text(player, start, title)
     blob = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
     return (
         f'<div class="course-player" id="{uid}" data-explorer="{esc(player.name)}">'

@@ -3,7 +3,8 @@
  * Each .course-player holds HTML controls in the notebook's widget order,
  * the figure of the current setting and, as inline JSON, every frame the
  * build drew: {controls: [{label, kind, labels, start}], frames: {"i,j,k": key},
- * dir, title}. Moving a control (arrow keys, mouse, Space on a checkbox) looks
+ * alts: {"i,j,k": the frame's text alternative: the figure's own description
+ * at that setting, then the settings}, dir, title}. Moving a control (arrow keys, mouse, Space on a checkbox) looks
  * up the frame of the new setting and swaps the image once it is decoded;
  * a setting the book does not hold shows a note in the figure's place
  * instead of the old figure. Nothing is fetched but the site's own images
@@ -117,7 +118,7 @@
       load(key).then(() => {
         if (wanted !== key) return; // the learner moved on meanwhile
         img.src = srcOf(key);
-        img.alt = data.title + ": " + words;
+        img.alt = (data.alts && data.alts[at.join(",")]) || data.title + ": " + words;
         img.hidden = false;
         missing.hidden = true;
         root.removeAttribute("aria-busy");

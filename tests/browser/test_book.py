@@ -34,6 +34,17 @@ its text alternative naming the new value, the status line saying so), then
 moved back to the start's frame. A setting outside a player's subset shows
 the note in the figure's place, not the old figure, and the reset button
 brings the start back. A page opened from ``file://`` moves its slider too.
+
+Accessibility (WCAG 2.1 AA): axe-core (``make axe`` fetches it with npm into
+``_build/axe``; the build fixture runs ``make axe book``) is injected into
+every ``*.html`` page of the site, in the theme's light and dark modes, and
+run with the wcag2a, wcag2aa, wcag21a and wcag21aa rules, the slider players
+included (in view, then with every slider moved to its end): any violation
+fails, listed with its rule, impact and elements (``book_axe.py``, which
+also measures from the command line). Every image of every page, a player's
+frames included, has a text alternative that describes it (the figure's
+description, not a file name or a hash), and every formula has MathJax's
+assistive MathML.
 """
 
 from __future__ import annotations
@@ -54,6 +65,8 @@ from typing import Any, Iterator
 
 import nbformat
 import pytest
+
+from book_axe import MODES, TAGS, audit, pages, report
 
 ROOT = Path(__file__).resolve().parents[2]
 # the suite's other folder of notebooks, if set (tests/browser/conftest.py)
@@ -115,7 +128,7 @@ def untracked() -> set[str]:
 def book() -> Path:
     before = untracked()
     start = time.monotonic()
-    result = subprocess.run(["make", "book", f"BOOK_NOTEBOOKS={NOTEBOOKS}"], cwd=ROOT, capture_output=True, text=True, timeout=BUILD_TIMEOUT)
+    result = subprocess.run(["make", "axe", "book", f"BOOK_NOTEBOOKS={NOTEBOOKS}"], cwd=ROOT, capture_output=True, text=True, timeout=BUILD_TIMEOUT)
     seconds = time.monotonic() - start
     output = (result.stdout + result.stderr)[-4000:]
     assert result.returncode == 0, f"make book failed ({result.returncode}):\n{output}"
@@ -519,3 +532,80 @@ def test_a_slider_moves_from_file_url(book: Path, browser: Any) -> None:
         assert not errors, errors
     finally:
         context.close()
+
+
+# --- accessibility --------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_axe_finds_no_violation(book: Path, site: str, browser: Any, mode: str) -> None:
+    names = pages(book)
+    assert {"index", "search", "genindex", *(p.stem for p in chapters())} <= set(names), names
+    records = list(audit(browser, site, names, (mode,)))
+    problems = [f"{r['page']}.html: {p}" for r in records for p in r["problems"]]
+    problems += [f"{r['page']}.html: the page is in {r['settled']['mode']!r} mode, not {mode!r}"
+                 for r in records if r["settled"]["mode"] != mode]
+    moved = [r for r in records if r["page"].endswith("(players moved)")]
+    if sliders_page_names():
+        assert any(r["settled"]["visible"] for r in records), "no slider player visible on any page"
+        assert moved and any(r["settled"]["missing"] for r in moved), "no player showed its note outside its subset"
+    lines, counts = report(records)
+    assert not (lines or problems), (
+        f"axe-core ({', '.join(TAGS)}) in {mode} mode: {counts}\n  " + "\n  ".join(lines + problems))
+
+
+# a text alternative made of a file name or a hash: what Sphinx writes when an image has none
+FILE_NAME = re.compile(r"(\.(png|jpe?g|gif|svg|webp)\b)|\b[0-9a-f]{16,}\b|^_images/|^_frames/", re.I)
+MIN_ALT = 20  # characters: a description, not a word
+
+TEXT_ALTERNATIVES = """async () => {
+  const images = [...document.images].map(i => ({src: i.getAttribute('src'), alt: i.getAttribute('alt'),
+    player: !!i.closest('.course-player'), caption: (() => {
+      const next = i.nextElementSibling;  // the description output right after the image's
+      const p = next && (next.matches('.course-figure-description') ? next : next.querySelector('.course-figure-description'));
+      return p ? p.textContent : null; })()}));
+  const players = [...document.querySelectorAll('.course-player')].map(p => {
+    const data = JSON.parse(p.querySelector('script.course-player-data').textContent);
+    return {explorer: p.dataset.explorer, frames: Object.keys(data.frames), alts: data.alts || {}};
+  });
+  const math = [...document.querySelectorAll('.math')].map(e => ({tex: e.textContent.slice(0, 60),
+    mml: !!e.querySelector('mjx-container mjx-assistive-mml math')}));
+  return {images, players, math, mathjax: [...document.scripts].map(s => s.src).filter(s => /mathjax/i.test(s))};
+}"""
+
+
+def bad_alt(alt: str | None) -> str | None:
+    if alt is None or len(alt.strip()) < MIN_ALT:
+        return f"no description ({alt!r})"
+    if FILE_NAME.search(alt):
+        return f"a file name or a hash ({alt[:80]!r})"
+    return None
+
+
+def test_every_figure_and_formula_has_a_text_alternative(reader: Reader, book: Path) -> None:
+    problems = []
+    for name in pages(book):
+        page = reader.open(name)
+        page.evaluate(MATH_DONE)
+        found = page.evaluate(TEXT_ALTERNATIVES)
+        for image in found["images"]:
+            why = bad_alt(image["alt"])
+            if why:
+                problems.append(f"{name}.html: the image {image['src']} has {why}")
+            elif not image["player"] and " ".join(image["alt"].split()) not in " ".join((image["caption"] or "").split()):
+                problems.append(f"{name}.html: the image {image['src']} is not followed by its description "
+                                f"in the page ({image['caption']!r})")
+        for player in found["players"]:
+            for setting in player["frames"]:
+                why = bad_alt(player["alts"].get(setting))
+                if why or "Settings: " not in player["alts"][setting]:
+                    problems.append(f"{name}.html: {player['explorer']}'s frame at {setting} has "
+                                    f"{why or 'only its settings, not the figure description'}")
+        missing = [m["tex"] for m in found["math"] if not m["mml"]]
+        if missing:
+            problems.append(f"{name}.html: {len(missing)} of {len(found['math'])} formulas without assistive "
+                            f"MathML, e.g. {missing[:3]}")
+        if found["math"] and not all(src.startswith(reader.base) for src in found["mathjax"]):
+            problems.append(f"{name}.html: MathJax not served by the site: {found['mathjax']}")
+    problems += reader.problems
+    assert not problems, "\n  ".join(problems[:40])
