@@ -159,11 +159,42 @@ def test_neighbours_nearest_first_last_direction_first() -> None:
     assert len(found) == 3 + 5  # every other position of each control, one control at a time
 
 
-def test_ahead_outside_an_event_loop_queues_nothing() -> None:
+def _in_a_new_thread(function):
+    """Run ``function`` in a thread of its own: no event loop runs there (the browser tests leave
+    Playwright's running in this one), and ``asyncio.run`` may start one."""
+    import threading
+
+    outcome = {}
+
+    def run():
+        try:
+            outcome["value"] = function()
+        except BaseException as error:  # noqa: BLE001 - handed back to the test
+            outcome["error"] = error
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(60)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
+
+
+def test_ahead_outside_a_kernel_queues_nothing() -> None:
+    import asyncio
+
     from course_utils.lessons import idle
     from course_utils.lessons.recurrent_is_the_same_matrix import explore_recurrent_share as explorer
 
-    assert idle.ahead(explorer, {"share": 0.5}, lambda share: pytest.fail("computed ahead outside a loop")) is False
+    def never(share):
+        pytest.fail("computed ahead outside a kernel")
+
+    assert _in_a_new_thread(lambda: idle.ahead(explorer, {"share": 0.5}, never)) is False  # no loop
+
+    async def in_a_loop():  # a running loop that is not a kernel's (Playwright's, say)
+        return idle.ahead(explorer, {"share": 0.5}, never)
+
+    assert _in_a_new_thread(lambda: asyncio.run(in_a_loop())) is False
 
 
 def test_ahead_in_an_event_loop_computes_the_neighbours_when_idle(monkeypatch) -> None:
@@ -174,6 +205,7 @@ def test_ahead_in_an_event_loop_computes_the_neighbours_when_idle(monkeypatch) -
 
     monkeypatch.setattr(idle, "START_DELAY", 0.0)
     monkeypatch.setattr(idle, "GAP", 0.0)
+    monkeypatch.setattr(idle, "_in_kernel", lambda: True)  # as in a notebook
     computed = []
 
     def warm(share):
@@ -187,5 +219,5 @@ def test_ahead_in_an_event_loop_computes_the_neighbours_when_idle(monkeypatch) -
         assert computed == []  # nothing before the loop is free
         await asyncio.sleep(0.2)
 
-    asyncio.run(draw_then_idle())
+    _in_a_new_thread(lambda: asyncio.run(draw_then_idle()))
     assert computed[:2] == [0.625, 0.375] and sorted(computed) == [k / 8 for k in range(9) if k != 4]

@@ -10,7 +10,8 @@ results go to the lessons' caches, so that the move answers at once. While a
 learner looks at a figure the whole range of a control is ready in a second
 or two.
 
-Outside a running event loop (a script, the tests, the book's build) nothing
+Outside a Jupyter kernel with its running event loop (a script, the tests,
+the book's build, another library's event loop such as Playwright's) nothing
 is queued: every call computes what it needs, as before.
 """
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import sys
 import warnings
 from typing import Any, Callable, Mapping
 
@@ -78,13 +80,24 @@ def neighbours(explorer: Any, setting: Mapping[str, Any], last: Mapping[str, Any
     return found
 
 
+def _in_kernel() -> bool:
+    """Whether this runs in a Jupyter kernel (IPython's ZMQ shell), whose event loop is idle between messages."""
+    if "IPython" not in sys.modules:
+        return False
+    from IPython import get_ipython
+
+    return type(get_ipython()).__name__ == "ZMQInteractiveShell"
+
+
 def ahead(explorer: Any, setting: Mapping[str, Any], warm: Callable[..., Any]) -> bool:
     """After ``explorer`` drew ``setting``: queue ``warm(**other)`` for every
     ``other`` of ``neighbours`` (replacing what was still queued), to run
     when the kernel is idle. ``warm`` computes what the drawing needs (into
     the lessons' caches), not the figure. Returns whether it queued
-    anything: False outside a running event loop."""
+    anything: False outside a Jupyter kernel's running event loop."""
     global _handle
+    if not _in_kernel():
+        return False
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
