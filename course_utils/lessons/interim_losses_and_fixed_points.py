@@ -22,7 +22,6 @@ from ..plotting import (check_histories, describe_figure, draw_loss_curve, light
                         state_labels)
 from ..training import History
 from .depth_and_the_saddle import gradient_at
-from . import idle
 from .explorer import explorer
 from .nonlinear_activations import (LINE_MARKERS, MARKER_NAMES, _mark_lines, _number, _run_words, _vector, chain_mask,
                                     distances, format_vector, plot_drift, train_on_seed)
@@ -63,8 +62,6 @@ def explore_interim(interim_weight: float = 1.0, extra: int = 4, init_noise: flo
     X, SX, …, S^(2+extra)X next to the target Y = 2·e3.
     """
     run = _interim_run(interim_weight, init_noise)
-    idle.ahead(explore_interim, {"interim_weight": interim_weight, "extra": extra, "init_noise": init_noise},
-               lambda interim_weight, init_noise, extra: _interim_run(interim_weight, init_noise))  # while idle
     X, Y = seed_data()
     states = run.states(int(extra))
     # no layout engine: it would double the drawing time; inline output is cropped anyway

@@ -29,7 +29,6 @@ from ..mlp import IteratedMap, mlp_mask, random_mask
 from ..plotting import describe_figure, draw_mask, new_axes, plot_slots, slot_centres, slot_edges, subscript
 from ..storage import CSR_CROSSOVER, check_sizes, slot_slices
 from .cache import copied
-from . import idle
 from .explorer import explorer
 
 __all__ = [
@@ -700,7 +699,6 @@ def explore_mask_density(hidden: int = 16, budget: float = 1.0) -> Figure:
     sizes = [64, hidden, hidden, 10]
     n = sum(sizes)
     equal, (acc_r, time_r, kind_r, mask), (acc_m, time_m, kind_m, _) = _density_runs(hidden, budget)
-    idle.ahead(explore_mask_density, {"hidden": hidden, "budget": budget}, _density_runs)  # the next settings, while idle
     density = float(mask.sum().item()) / (n * n)
     fig = plt.figure(figsize=(8.4, 3.6))
     grid = fig.add_gridspec(2, 2, width_ratios=[1, 1.5], height_ratios=[3, 1], left=0.06, right=0.97,

@@ -33,7 +33,6 @@ from ..plotting import describe_figure, draw_mask, plot_slots, subscript
 from ..recurrent import RecurrentMap, rnn_mask
 from ..storage import slot_slices
 from .cache import copied
-from . import idle
 from .explorer import explorer
 from .mlp_as_sparse_map import (_block_counts, _label_blocks, _operator_words, accuracy, accuracy_table,
                                 plot_accuracies, single_thread, slot_names, train_and_test, train_map, training_digits)
@@ -338,7 +337,6 @@ def explore_recurrent_share(share: float = 0.5) -> Figure:
     which ``share`` lie in the diagonal block h←h."""
     share = float(share)
     test_accuracy, mask = share_run(share)
-    idle.ahead(explore_recurrent_share, {"share": share}, share_run)  # the next settings, while idle
     sizes = [PIXELS, SLIDER_HIDDEN, CLASSES]
     x, h, y = slot_slices(sizes)
     loop = int(mask[h, h].sum())
