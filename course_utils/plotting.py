@@ -729,23 +729,34 @@ _show_with_descriptions._draw_called = False  # type: ignore[attr-defined]  # wh
 _show_with_descriptions._to_draw = []  # type: ignore[attr-defined]
 
 
-def _show_descriptions() -> None:
-    """In an IPython kernel with the inline backend, make ``plt.show()`` (and the
-    end of a cell) show each figure's description under it."""
+def _inline_kernel() -> tuple[Any, str] | None:
+    """(IPython's shell, the backend's name) when this runs in IPython with
+    matplotlib's inline backend chosen (not resolved yet, if it is not); else None."""
     import sys
 
     import matplotlib as mpl
 
     if "IPython" not in sys.modules:
-        return
+        return None
     from IPython import get_ipython
 
+    shell = get_ipython()
     try:
         backend = mpl.get_backend(auto_select=False)  # without resolving it (matplotlib >= 3.10)
     except TypeError:
         backend = mpl.rcParams._get("backend")
-    if get_ipython() is None or backend not in ("inline", "module://matplotlib_inline.backend_inline"):
+    if shell is None or backend not in ("inline", "module://matplotlib_inline.backend_inline"):
+        return None
+    return shell, backend
+
+
+def _show_descriptions() -> None:
+    """In an IPython kernel with the inline backend, make ``plt.show()`` (and the
+    end of a cell) show each figure's description under it."""
+    found = _inline_kernel()
+    if found is None:
         return
+    _, backend = found
     from matplotlib_inline import backend_inline
 
     if backend_inline.show is not _show_with_descriptions:
@@ -871,21 +882,11 @@ def _show_figures_drawn_once() -> None:
     ``tight_png``: the same pictures, drawn once. Any other set-up is left as
     it is (a ``%config InlineBackend...`` later replaces this formatter)."""
     import importlib
-    import sys
 
-    import matplotlib as mpl
-
-    if "IPython" not in sys.modules:
+    found = _inline_kernel()
+    if found is None:
         return
-    from IPython import get_ipython
-
-    shell = get_ipython()
-    try:
-        backend = mpl.get_backend(auto_select=False)  # without resolving it (matplotlib >= 3.10)
-    except TypeError:
-        backend = mpl.rcParams._get("backend")
-    if shell is None or backend not in ("inline", "module://matplotlib_inline.backend_inline"):
-        return
+    shell, _ = found
     # the inline backend registers its formatters when its module is first
     # imported (matplotlib loads it at the first figure): load it now, so
     # that it does not replace this formatter afterwards
