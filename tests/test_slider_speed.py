@@ -133,7 +133,9 @@ def test_setup_in_a_kernel_shows_figures_drawn_once() -> None:
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(KERNEL_CHECK)])
-    nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
+    from tools.refresh import WakefulKernelManager  # the kernel client that does not sleep through a reply
+
+    nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3", kernel_manager_class=WakefulKernelManager).execute()
     printed = "".join(o.get("text", "") for o in notebook.cells[0].outputs if o.output_type == "stream").split()
     # the inline backend's formatter replaced; then a user's own choice kept
     assert printed == ["_inline_png", "True", "print_figure", "None"], printed
