@@ -704,21 +704,38 @@ class Caption:
         return f'<p class="course-figure-description"><em>Figure:</em> {html.escape(self.text)}</p>'
 
 
+def figure_outputs(figure: Figure) -> list[tuple[dict, dict]]:
+    """What the inline backend's ``show`` publishes for ``figure`` in this
+    kernel, as ``(data, metadata)`` pairs: the figure as the display formatter
+    renders it (the PNG and ``<Figure size ...>``), then its ``Caption`` if it
+    has a description. ``IPython.display.publish_display_data`` shows them."""
+    from IPython import get_ipython
+    from matplotlib_inline import backend_inline
+
+    format = get_ipython().display_formatter.format
+    shown = [(figure, backend_inline._fetch_figure_metadata(figure))]
+    if description(figure):
+        shown.append((Caption(description(figure)), {"course": {"figure_description": True}}))
+    outputs = []
+    for obj, metadata in shown:
+        data, found = format(obj)
+        if data:  # as IPython's display(obj, metadata=...): the metadata given wins
+            outputs.append((data, {**(found or {}), **(metadata or {})}))
+    return outputs
+
+
 def _show_with_descriptions(close: bool | None = None, block: bool | None = None) -> None:
     """matplotlib_inline's ``show``, each figure followed by its ``Caption`` (``setup()`` installs it)."""
-    from IPython.display import display
+    from IPython.display import publish_display_data
     from matplotlib._pylab_helpers import Gcf
-    from matplotlib_inline import backend_inline
     from matplotlib_inline.config import InlineBackend
 
     if close is None:
         close = InlineBackend.instance().close_figures
     try:
         for manager in Gcf.get_all_fig_managers():
-            figure = manager.canvas.figure
-            display(figure, metadata=backend_inline._fetch_figure_metadata(figure))
-            if description(figure):
-                display(Caption(description(figure)), metadata={"course": {"figure_description": True}})
+            for data, metadata in figure_outputs(manager.canvas.figure):
+                publish_display_data(data, metadata)
     finally:
         _show_with_descriptions._to_draw = []  # type: ignore[attr-defined]
         if close and Gcf.get_all_fig_managers():
@@ -803,7 +820,8 @@ def tight_png(fig: Figure) -> bytes | None:
     tight box (``Figure.get_tightbbox``, padded by ``savefig.pad_inches``) is
     found on that drawing and the pixels are cut out of it: the same picture,
     the same size in pixels (at most half a pixel's shift), in about 60 % of
-    the time (``benchmarks/slider_latency.py``). When some artist reaches
+    the time (``benchmarks/slider_latency.py``). A figure drawn since it last
+    changed (not ``stale``) is not drawn again. When some artist reaches
     outside the canvas, or the figure is not drawn by Agg, or savefig settings
     would change the picture, matplotlib's own two-pass path is used. A figure
     without axes and lines gives None, as in IPython (nothing is shown).
@@ -819,7 +837,8 @@ def tight_png(fig: Figure) -> bytes | None:
     canvas = fig.canvas
     if not isinstance(canvas, FigureCanvasAgg) or mpl.rcParams["savefig.transparent"]:
         return _two_pass_png(fig)
-    canvas.draw()
+    if fig.stale:  # else the canvas holds its drawing as it is (drawn ahead: lessons/idle.py)
+        canvas.draw()
     dpi = fig.dpi
     tight = fig.get_tightbbox(canvas.get_renderer())
     width, height = fig.bbox.width, fig.bbox.height  # pixels, float

@@ -18,6 +18,7 @@ from __future__ import annotations
 import gc
 import io
 import subprocess
+import time
 import sys
 from pathlib import Path
 
@@ -146,3 +147,138 @@ def test_latency_benchmark_answers_help() -> None:
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "--moves" in result.stdout and "--course-from" in result.stdout
+
+
+# ------------------------------------------------------------ figures drawn ahead (lessons/idle.py)
+def test_neighbours_likeliest_first() -> None:
+    from course_utils.lessons import idle
+    from course_utils.lessons.mlp_as_sparse_map import explore_mask_density as explorer
+
+    found = idle.neighbours(explorer, {"hidden": 16, "budget": 1.0}, last={"hidden": 16, "budget": 0.5})
+    # budget moved up last: its next two steps up, one step back; then hidden one step each way
+    assert found == [{"hidden": 16, "budget": 2.0}, {"hidden": 16, "budget": 3.0}, {"hidden": 16, "budget": 0.5},
+                     {"hidden": 24, "budget": 1.0}, {"hidden": 8, "budget": 1.0}]
+    down = idle.neighbours(explorer, {"hidden": 24, "budget": 0.125}, last={"hidden": 32, "budget": 0.125})
+    assert down == [{"hidden": 16, "budget": 0.125}, {"hidden": 8, "budget": 0.125}, {"hidden": 32, "budget": 0.125},
+                    {"hidden": 24, "budget": 0.25}]  # no budget below the lowest
+    assert idle.neighbours(explorer, {"hidden": 16, "budget": 1.0}) == [
+        {"hidden": 24, "budget": 1.0}, {"hidden": 8, "budget": 1.0}, {"hidden": 16, "budget": 2.0},
+        {"hidden": 16, "budget": 0.5}]
+
+
+def test_a_log_sliders_value_from_the_browser_finds_the_figure_drawn_ahead() -> None:
+    from course_utils.lessons import idle
+
+    browser = 10 ** -2.5  # what a FloatLogSlider sends, in the browser's last bits
+    python = 10.0 ** (-2.5 + 1e-15)
+    assert browser != python and idle._key({"lr": browser}) == idle._key({"lr": python})
+    assert idle._key({"lr": 0.01}) != idle._key({"lr": 0.0101})
+
+
+def _in_a_new_thread(function):
+    """Run ``function`` in a thread of its own: no event loop runs there (the browser tests leave
+    Playwright's running in this one), and ``asyncio.run`` may start one."""
+    import threading
+
+    outcome = {}
+
+    def run():
+        try:
+            outcome["value"] = function()
+        except BaseException as error:  # noqa: BLE001 - handed back to the test
+            outcome["error"] = error
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(60)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
+
+
+def test_outside_a_kernel_nothing_is_queued_and_the_figure_is_drawn_and_shown(monkeypatch) -> None:
+    import asyncio
+
+    import matplotlib.pyplot as plt
+
+    from course_utils.lessons import idle
+    from course_utils.lessons.recurrent_is_the_same_matrix import explore_recurrent_share as explorer
+
+    assert _in_a_new_thread(lambda: idle.ahead(explorer, {"share": 0.5})) is False  # no loop
+
+    async def in_a_loop():  # a running loop that is not a kernel's (Playwright's, say)
+        return idle.ahead(explorer, {"share": 0.5})
+
+    assert _in_a_new_thread(lambda: asyncio.run(in_a_loop())) is False
+    shown = []
+    monkeypatch.setattr(plt, "show", lambda *a, **k: shown.append(plt.gcf().axes[0].get_title()))
+    explorer(share=0.25)
+    assert len(shown) == 1 and not idle._queue
+    plt.close("all")
+
+
+IDLE_KERNEL_SETUP = """
+import time
+import course_utils as cu
+from course_utils.lessons import idle
+from course_utils.lessons.recurrent_is_the_same_matrix import explore_recurrent_share as e
+from course_utils.plotting import figure_outputs
+cu.setup()
+"""
+
+
+def _kernel_outputs(kc, code: str, silent: bool = False) -> list[dict]:
+    """Run ``code``; return its iopub display_data/stream/error contents."""
+    msg_id = kc.execute(code, silent=silent)
+    outputs = []
+    while True:
+        msg = kc.get_iopub_msg(timeout=120)
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        if msg["msg_type"] in ("display_data", "stream", "error", "execute_result"):
+            outputs.append({"type": msg["msg_type"], **msg["content"]})
+        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            break
+    reply = kc.get_shell_msg(timeout=120)
+    assert reply["content"]["status"] == "ok", outputs
+    return outputs
+
+
+def _printed(outputs: list[dict]) -> str:
+    return "".join(o.get("text", "") for o in outputs if o["type"] == "stream")
+
+
+def test_in_a_kernel_the_next_settings_are_drawn_while_idle_and_shown_as_drawn() -> None:
+    """In a real kernel: after a figure is shown, the kernel (left idle) draws the neighbours; a
+    move to one of them publishes what a fresh drawing publishes (the same PNG bytes, text and
+    caption) without drawing; a cell that runs drops what was kept."""
+    from jupyter_client.manager import start_new_kernel
+
+    km, kc = start_new_kernel(kernel_name="python3", cwd=str(ROOT))
+    try:
+        assert _printed(_kernel_outputs(kc, IDLE_KERNEL_SETUP)) == ""
+        shown = _kernel_outputs(kc, "e(share=0.5)")
+        assert [o["type"] for o in shown] == ["display_data", "display_data"]
+        assert "image/png" in shown[0]["data"] and shown[1]["data"]["text/plain"].startswith("Figure: ")
+        time.sleep(3)  # idle: the neighbours are drawn now
+        # silent: no cell events, as a slider's message (a cell would drop what was kept)
+        kept = _printed(_kernel_outputs(kc, "print(sorted(k[0][1] for k in idle._kept['explore_recurrent_share']))",
+                                        silent=True))
+        assert kept.strip() == "[0.375, 0.5, 0.625]", kept  # shown, and one step each way
+        moved = _kernel_outputs(kc, "t = time.perf_counter(); e(share=0.625); "
+                                    "print(f'{time.perf_counter() - t:.4f}', file=__import__('sys').stderr)", silent=True)
+        took = float(next(o["text"] for o in moved if o["type"] == "stream"))
+        fresh = _kernel_outputs(kc, "import matplotlib.pyplot as plt\nfrom IPython.display import publish_display_data\n"
+                                    "for d, m in figure_outputs(e.figure(share=0.625)): publish_display_data(d, m)\n"
+                                    "plt.close('all')", silent=True)
+        strip = [{k: o[k] for k in ("data", "metadata")} for o in moved if o["type"] == "display_data"]
+        assert strip == [{k: o[k] for k in ("data", "metadata")} for o in fresh if o["type"] == "display_data"]
+        assert len(strip) == 2 and took < 0.02, took  # published, not drawn (a drawing takes 40 ms or more)
+        _kernel_outputs(kc, "x = 1")  # a cell: what was kept is dropped
+        left = _printed(_kernel_outputs(kc, "print(len(idle._kept))", silent=True))
+        assert left.strip() == "0"
+        leaked = _printed(_kernel_outputs(kc, "import matplotlib.pyplot as plt; print(plt.get_fignums())", silent=True))
+        assert leaked.strip() == "[]"  # nothing drawn ahead is left open (to be shown by a later cell)
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)

@@ -46,11 +46,12 @@ class Explorer:
 
     def __call__(self, **values: Any) -> None:
         """Draw and show (what ``interact`` calls); returns None so that
-        ``interact`` does not display the figure a second time."""
-        import matplotlib.pyplot as plt
+        ``interact`` does not display the figure a second time. In a Jupyter
+        kernel the figures of the settings next to this one are drawn while
+        the kernel is idle, and shown from there when asked (``idle.show``)."""
+        from . import idle
 
-        self.draw(**values)
-        plt.show()
+        idle.show(self, values)
 
     def controls(self) -> dict[str, Any]:
         """Fresh widgets for ``interact(self, **self.controls())``."""
