@@ -274,6 +274,17 @@ def test_in_a_kernel_the_next_settings_are_drawn_while_idle_and_shown_as_drawn()
         strip = [{k: o[k] for k in ("data", "metadata")} for o in moved if o["type"] == "display_data"]
         assert strip == [{k: o[k] for k in ("data", "metadata")} for o in fresh if o["type"] == "display_data"]
         assert len(strip) == 2 and took < 0.02, took  # published, not drawn (a drawing takes 40 ms or more)
+        # a move to the setting being drawn ahead finishes that drawing: its figure is built once
+        halfway = _kernel_outputs(kc, "built = []\n_built = idle._built\n"
+                                      "idle._built = lambda *a, **k: built.append(a[1]['share']) or _built(*a, **k)\n"
+                                      "idle._queue[:] = [(e, {**e.defaults, 'share': 0.875})]\n"
+                                      "idle._step()\n"
+                                      "print(idle._current[1]['share'], built)\n"
+                                      "e(share=0.875)\n"
+                                      "print(idle._current, built)\n"
+                                      "idle._built = _built", silent=True)
+        assert _printed(halfway).split("\n")[:2] == ["0.875 [0.875]", "None [0.875]"], _printed(halfway)
+        assert [o["type"] for o in halfway].count("display_data") == 2
         _kernel_outputs(kc, "x = 1")  # a cell: what was kept is dropped
         left = _printed(_kernel_outputs(kc, "print(len(idle._kept))", silent=True))
         assert left.strip() == "0"

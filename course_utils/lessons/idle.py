@@ -162,6 +162,8 @@ def show(explorer: Any, setting: Mapping[str, Any]) -> None:
         return
     _watch_cells(found[0])
     setting = {**explorer.defaults, **setting}  # a plain call and the sliders' first call: one setting
+    if _current is not None and _current[0] is explorer and _key(_current[1]) == _key(setting):
+        _finish_current()  # being drawn ahead: the stages done are not done again
     outputs = _kept.get(explorer.name, {}).get(_key(setting))
     if outputs is None:
         figure = _built(explorer, setting, leave_open=True)
@@ -241,6 +243,12 @@ def _stages(explorer: Any, setting: dict[str, Any]) -> Iterator[None]:
         plt.close(figure)
 
 
+def _finish_current() -> None:
+    """Run the stages left of the drawing under way (it is kept), as ``_step`` would."""
+    while _current is not None:
+        _advance()
+
+
 def _drop_current() -> None:
     global _current
     if _current is not None:
@@ -260,6 +268,13 @@ def _step() -> None:
                 break
         else:
             return
+    _advance()
+    _schedule(asyncio.get_running_loop(), GAP)
+
+
+def _advance() -> None:
+    """One stage of the drawing under way."""
+    global _current
     # a figure drawn ahead is a convenience: whatever it prints or warns must
     # not land in the output of the cell that ran last, and if it fails, the
     # slider draws it again when asked (and shows the error there)
@@ -271,7 +286,6 @@ def _step() -> None:
             _current = None
         except Exception:  # noqa: BLE001 - see above
             _drop_current()
-    _schedule(asyncio.get_running_loop(), GAP)
 
 
 def _watch_cells(shell: Any) -> None:
