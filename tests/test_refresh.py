@@ -12,7 +12,6 @@ upstream channel, given the same socket, waits out its whole timeout.
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 from queue import Empty
 
@@ -21,6 +20,7 @@ import zmq
 import zmq.asyncio
 from jupyter_client.channels import AsyncZMQSocketChannel
 from jupyter_client.session import Session
+from threads import in_a_new_thread
 
 from tools import refresh
 
@@ -66,45 +66,26 @@ async def timed_get(channel_class, timeout: float, send: bool = True, send_after
         context.term()
 
 
-def run(coroutine):
-    """``asyncio.run`` in a thread of its own: the browser tests leave Playwright's event loop
-    running in this one, where ``asyncio.run`` refuses to start another."""
-    outcome = {}
-
-    def target():
-        try:
-            outcome["value"] = asyncio.run(coroutine)
-        except BaseException as error:  # noqa: BLE001 - handed back to the test
-            outcome["error"] = error
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join(120)
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
-
-
 def test_a_waiting_message_is_read_though_the_wake_up_was_missed() -> None:
-    msg, seconds = run(timed_get(refresh.WakefulChannel, timeout=20))
+    msg, seconds = in_a_new_thread(lambda: asyncio.run(timed_get(refresh.WakefulChannel, timeout=20)))
     assert msg is not None and msg["msg_type"] == "execute_reply" and msg["content"] == {"status": "ok"}
     assert seconds < 1.5, f"the waiting message took {seconds:.2f} s to be read"
 
 
 def test_the_upstream_channel_sleeps_through_it() -> None:
     """The control: the same missed wake-ups make the upstream channel wait its whole timeout."""
-    msg, seconds = run(timed_get(AsyncZMQSocketChannel, timeout=2))
+    msg, seconds = in_a_new_thread(lambda: asyncio.run(timed_get(AsyncZMQSocketChannel, timeout=2)))
     assert msg is None and seconds >= 1.9
 
 
 def test_a_message_sent_later_is_read_soon_after() -> None:
-    msg, seconds = run(timed_get(refresh.WakefulChannel, timeout=20, send_after=0.6))
+    msg, seconds = in_a_new_thread(lambda: asyncio.run(timed_get(refresh.WakefulChannel, timeout=20, send_after=0.6)))
     assert msg is not None and 0.5 < seconds < 0.6 + 1.0, seconds
 
 
 @pytest.mark.parametrize("timeout", [0.0, 0.6])
 def test_no_message_means_empty_after_the_timeout(timeout: float) -> None:
-    msg, seconds = run(timed_get(refresh.WakefulChannel, timeout=timeout, send=False))
+    msg, seconds = in_a_new_thread(lambda: asyncio.run(timed_get(refresh.WakefulChannel, timeout=timeout, send=False)))
     assert msg is None
     assert timeout - 0.05 <= seconds < timeout + 0.5, seconds
 

@@ -18,8 +18,8 @@ from __future__ import annotations
 import gc
 import io
 import subprocess
-import time
 import sys
+import time
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -29,6 +29,7 @@ import pytest
 import course_utils as cu
 from course_utils import plotting
 from course_utils.lessons import explorers
+from threads import in_a_new_thread
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -175,27 +176,6 @@ def test_a_log_sliders_value_from_the_browser_finds_the_figure_drawn_ahead() -> 
     assert idle._key({"lr": 0.01}) != idle._key({"lr": 0.0101})
 
 
-def _in_a_new_thread(function):
-    """Run ``function`` in a thread of its own: no event loop runs there (the browser tests leave
-    Playwright's running in this one), and ``asyncio.run`` may start one."""
-    import threading
-
-    outcome = {}
-
-    def run():
-        try:
-            outcome["value"] = function()
-        except BaseException as error:  # noqa: BLE001 - handed back to the test
-            outcome["error"] = error
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(60)
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome.get("value")
-
-
 def test_outside_a_kernel_nothing_is_queued_and_the_figure_is_drawn_and_shown(monkeypatch) -> None:
     import asyncio
 
@@ -204,12 +184,12 @@ def test_outside_a_kernel_nothing_is_queued_and_the_figure_is_drawn_and_shown(mo
     from course_utils.lessons import idle
     from course_utils.lessons.recurrent_is_the_same_matrix import explore_recurrent_share as explorer
 
-    assert _in_a_new_thread(lambda: idle.ahead(explorer, {"share": 0.5})) is False  # no loop
+    assert in_a_new_thread(lambda: idle.ahead(explorer, {"share": 0.5})) is False  # no loop
 
     async def in_a_loop():  # a running loop that is not a kernel's (Playwright's, say)
         return idle.ahead(explorer, {"share": 0.5})
 
-    assert _in_a_new_thread(lambda: asyncio.run(in_a_loop())) is False
+    assert in_a_new_thread(lambda: asyncio.run(in_a_loop())) is False
     shown = []
     monkeypatch.setattr(plt, "show", lambda *a, **k: shown.append(plt.gcf().axes[0].get_title()))
     explorer(share=0.25)

@@ -59,28 +59,20 @@ def _values(explorer: Any) -> dict[str, list[Any]]:
     return _positions[explorer.name]
 
 
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, float) or isinstance(b, float):
-        try:
-            return abs(float(a) - float(b)) <= 1e-9 * max(1.0, abs(float(a)))
-        except (TypeError, ValueError):
-            return False
-    return a == b
+def _value(value: Any) -> Any:
+    """A control's value as settings compare it: a float to 10 significant
+    digits (the browser computes a log slider's value, ``base ** exponent``,
+    in its own last bits)."""
+    return float(f"{value:.10g}") if isinstance(value, float) else value
 
 
 def _index(values: list[Any], value: Any) -> int | None:
-    for i, v in enumerate(values):
-        if type(v) is type(value) or isinstance(v, (int, float)) and isinstance(value, (int, float)):
-            if _same(v, value):
-                return i
-    return None
+    return next((i for i, v in enumerate(values) if _value(v) == _value(value)), None)
 
 
 def _key(setting: Mapping[str, Any]) -> tuple:
-    """A setting as a dictionary key: a float to 10 significant digits (the
-    browser computes a log slider's value, ``base ** exponent``, in its own
-    last bits)."""
-    return tuple(sorted((name, float(f"{v:.10g}") if isinstance(v, float) else v) for name, v in setting.items()))
+    """A setting as a dictionary key (its values as ``_value`` compares them)."""
+    return tuple(sorted((name, _value(v)) for name, v in setting.items()))
 
 
 def neighbours(explorer: Any, setting: Mapping[str, Any], last: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -153,8 +145,6 @@ def show(explorer: Any, setting: Mapping[str, Any]) -> None:
     import matplotlib.pyplot as plt
     from IPython.display import publish_display_data
 
-    from ..plotting import figure_outputs
-
     found = _kernel_loop()
     if found is None:
         explorer.draw(**setting)
@@ -164,17 +154,14 @@ def show(explorer: Any, setting: Mapping[str, Any]) -> None:
     setting = {**explorer.defaults, **setting}  # a plain call and the sliders' first call: one setting
     if _current is not None and _current[0] is explorer and _key(_current[1]) == _key(setting):
         _finish_current()  # being drawn ahead: the stages done are not done again
+    if _wanted(explorer, setting):
+        for _ in _stages(explorer, setting, leave_open=True):
+            pass
     outputs = _kept.get(explorer.name, {}).get(_key(setting))
-    if outputs is None:
-        figure = _built(explorer, setting, leave_open=True)
-        if figure is None:  # not one figure: as plt.show() would, nothing kept
-            plt.show()
-            return
-        try:
-            outputs = figure_outputs(figure)
-        finally:
-            plt.close(figure)
-    _keep(explorer, setting, outputs)
+    if outputs is None:  # not one figure: as plt.show() would, nothing kept
+        plt.show()
+        return
+    _keep(explorer, setting, outputs)  # the latest shown, the last forgotten
     for data, metadata in outputs:
         publish_display_data(data, metadata)
     ahead(explorer, setting)
@@ -196,7 +183,6 @@ def ahead(explorer: Any, setting: Mapping[str, Any]) -> bool:
     """Queue the neighbours of ``setting`` not drawn yet (before whatever
     else was queued), to be drawn when the kernel is idle. False outside a
     Jupyter kernel's running event loop (nothing queued)."""
-    global _current
     found = _kernel_loop()
     if found is None:
         return False
@@ -222,16 +208,17 @@ def _schedule(loop: asyncio.AbstractEventLoop, delay: float) -> None:
 _current: tuple[Any, dict[str, Any], Iterator[None]] | None = None
 
 
-def _stages(explorer: Any, setting: dict[str, Any]) -> Iterator[None]:
-    """Draw ``setting`` ahead and keep what ``show`` would publish, in three
+def _stages(explorer: Any, setting: dict[str, Any], leave_open: bool = False) -> Iterator[None]:
+    """Draw ``setting`` and keep what ``plt.show()`` would publish, in three
     stages (the computing and building of the figure; matplotlib's drawing of
-    it; the PNG and the caption), so that a message arriving meanwhile waits
-    for one stage at most, not for the whole figure."""
+    it; the PNG and the caption), so that a message arriving while it is drawn
+    ahead waits for one stage at most, not for the whole figure. Nothing is
+    kept if the drawing made other figures too (``_built``)."""
     import matplotlib.pyplot as plt
 
     from ..plotting import figure_outputs
 
-    figure = _built(explorer, setting, leave_open=False)
+    figure = _built(explorer, setting, leave_open)
     if figure is None:
         return
     try:
